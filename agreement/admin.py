@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from .models import Agreement, Chapter, Mineral, Participation
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    extra = 0
+
+
+class ChapterInline(admin.TabularInline):
+    model = Chapter
+    extra = 0
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "created_at"]
+    list_filter = ["status"]
+    inlines = [ParticipationInline, ChapterInline]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(admin.ModelAdmin):
+    list_display = ["agreement", "party", "standing", "joined_on"]
+    list_filter = ["agreement", "standing"]
+
+
+@admin.register(Chapter)
+class ChapterAdmin(admin.ModelAdmin):
+    list_display = ["agreement", "number", "title"]
+    list_filter = ["agreement"]
+
+
+@admin.register(Mineral)
+class MineralAdmin(admin.ModelAdmin):
+    list_display = ["name", "agreement", "hs_codes"]
+    list_filter = ["agreement"]
+    search_fields = ["name"]

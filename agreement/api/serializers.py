@@ -1,0 +1,48 @@
+from rest_framework import serializers
+
+from parties.models import Party
+
+from ..models import Agreement, Chapter, Mineral, Participation
+
+
+class ParticipationSerializer(serializers.ModelSerializer):
+    party = serializers.SlugRelatedField(slug_field="code", queryset=Party.objects.all())
+
+    class Meta:
+        model = Participation
+        fields = ["party", "joined_on", "standing"]
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    participants = ParticipationSerializer(source="participations", many=True, read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = ["id", "title", "short_title", "status", "description", "participants", "created_at"]
+
+
+class ChapterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Chapter
+        fields = ["id", "agreement", "number", "title"]
+
+
+class ChapterUpdateSerializer(ChapterSerializer):
+    class Meta(ChapterSerializer.Meta):
+        read_only_fields = ["agreement"]
+
+
+class MineralSerializer(serializers.ModelSerializer):
+    hs_codes = serializers.ListField(
+        child=serializers.RegexField(r"^\d{4}(\.\d{2}){0,2}$"), allow_empty=True,
+        help_text="HS headings or subheadings, e.g. 2825.20",
+    )
+
+    class Meta:
+        model = Mineral
+        fields = ["id", "agreement", "name", "hs_codes"]
+
+
+class MineralUpdateSerializer(MineralSerializer):
+    class Meta(MineralSerializer.Meta):
+        read_only_fields = ["agreement"]

@@ -1,0 +1,90 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from parties.models import Party
+
+hs_code_validator = RegexValidator(
+    r"^\d{4}(\.\d{2}){0,2}$", "An HS code is a heading (2825) or subheading (2825.20, 2825.20.10)."
+)
+
+
+class Agreement(models.Model):
+    class Status(models.TextChoices):
+        SCOPING = "scoping", "Scoping"
+        NEGOTIATING = "negotiating", "Negotiating"
+        CONCLUDED = "concluded", "Concluded"
+
+    title = models.CharField(max_length=300, unique=True)
+    short_title = models.CharField(max_length=80, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCOPING)
+    description = models.TextField(blank=True)
+    parties = models.ManyToManyField(Party, through="Participation", related_name="agreements")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.short_title or self.title
+
+
+class Participation(models.Model):
+    """A party taking part in the agreement's negotiation, from a date, as participant or observer."""
+
+    class Standing(models.TextChoices):
+        PARTICIPANT = "participant", "Participant"
+        OBSERVER = "observer", "Observer"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="participations")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="participations")
+    joined_on = models.DateField()
+    standing = models.CharField(max_length=16, choices=Standing.choices, default=Standing.PARTICIPANT)
+
+    class Meta:
+        ordering = ["agreement", "joined_on", "party__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "party"], name="one_participation_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party.code} in {self.agreement} ({self.standing})"
+
+
+class Chapter(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="chapters")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["agreement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="chapter_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Chapter {self.number}: {self.title}"
+
+
+def validate_hs_codes(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError("HS codes are a list of strings.")
+    for code in value:
+        hs_code_validator(code)
+
+
+class Mineral(models.Model):
+    """A critical mineral covered by the agreement, with the HS codes that identify it in trade."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="minerals")
+    name = models.CharField(max_length=120)
+    hs_codes = models.JSONField(default=list, blank=True, validators=[validate_hs_codes])
+
+    class Meta:
+        ordering = ["agreement", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "name"], name="mineral_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

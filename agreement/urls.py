@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "agreement"
+urlpatterns = [
+    path("", views.AgreementListView.as_view(), name="agreement-list"),
+    path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
+]

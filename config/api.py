@@ -1,0 +1,39 @@
+"""API settings shared by every app: pagination and error translation.
+
+Kept apart from viewsets: DRF imports these while it builds its own generic views.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class PageNumberPagination(BasePageNumberPagination):
+    """Pages of 50 by default; clients may ask for up to 200 with `?page_size=`."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def validation_error_detail(error: DjangoValidationError) -> dict:
+    """A Django ValidationError shaped as DRF shapes its own: field → messages."""
+    if hasattr(error, "error_dict"):
+        detail = {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    else:
+        detail = {"non_field_errors": error.messages}
+    # Errors may carry structured detail beyond their messages (bracket errors with positions).
+    detail.update(getattr(error, "extra_detail", {}))
+    return detail
+
+
+def exception_handler(exc, context):
+    """Services raise Django's ValidationError; the API answers it with 400 and the field names."""
+    if isinstance(exc, DjangoValidationError):
+        return Response(validation_error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,42 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from parties.access import actor_for
+
+from .models import ActionItem, Comment, Position, Round
+from .selectors import comment_list_for
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["agreement", "number", "venue", "starts_on", "ends_on", "closed_at"]
+    list_filter = ["agreement"]
+
+
+@admin.register(Position)
+class PositionAdmin(SimpleHistoryAdmin):
+    """Internal notes are a delegation's own: the admin never shows them."""
+
+    list_display = ["provision", "party", "stance", "updated_at"]
+    list_filter = ["party", "stance"]
+    exclude = ["internal_note"]
+    history_list_display = ["stance", "history_party"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """Only the comments the signed-in user could read in the application."""
+
+    list_display = ["provision", "author", "party", "visibility", "created_at"]
+    list_filter = ["visibility", "party"]
+    search_fields = ["body"]
+
+    def get_queryset(self, request):
+        return comment_list_for(actor_for(request.user))
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "owner_party", "assignee", "due_on", "done"]
+    list_filter = ["owner_party", "done"]
+    search_fields = ["title"]

@@ -1,0 +1,143 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from agreement.models import Agreement
+from parties.models import Party, PartyStampedHistory
+from provisions.models import Provision
+
+
+class Round(models.Model):
+    """A negotiating round. Its close fixes the moment from which 'the text as of round N' is read."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField()
+    venue = models.CharField(max_length=200)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["agreement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="round_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Round {self.number} ({self.venue})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "A round cannot end before it starts."})
+
+
+class Position(models.Model):
+    """One party's stance on one provision. The internal note never leaves that delegation."""
+
+    class Stance(models.TextChoices):
+        SUPPORT = "support", "Support"
+        RESERVE = "reserve", "Reserve"
+        STUDY_RESERVE = "study_reserve", "Study reserve"
+        OPPOSE = "oppose", "Oppose"
+        NO_POSITION = "no_position", "No position"
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="positions")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="positions")
+    stance = models.CharField(max_length=16, choices=Stance.choices)
+    note = models.TextField(blank=True, help_text="Shared with all participants")
+    internal_note = models.TextField(blank=True, help_text="Seen by this delegation only")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(bases=[PartyStampedHistory])
+
+    class Meta:
+        ordering = ["provision", "party__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["provision", "party"], name="one_position_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party.code} on {self.provision.number}: {self.get_stance_display()}"
+
+
+class Visibility(models.TextChoices):
+    SHARED = "shared", "All participants"
+    DELEGATION = "delegation", "My delegation only"
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible_to_party(self, party_id: int | None, *, sees_delegation_material: bool):
+        """Shared comments, plus the party's own delegation-only ones when the reader may see them."""
+        shared = models.Q(visibility=Visibility.SHARED)
+        if not sees_delegation_material or party_id is None:
+            return self.filter(shared)
+        return self.filter(shared | models.Q(visibility=Visibility.DELEGATION, party_id=party_id))
+
+
+class Comment(models.Model):
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="comments")
+    provision_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The version commented on, if any"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="comments", null=True, blank=True,
+        help_text="The author's delegation when writing; empty for the secretariat",
+    )
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.SHARED)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["provision", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(visibility="delegation", party__isnull=True),
+                name="delegation_comment_has_party",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.provision.number}"
+
+
+class ActionItem(models.Model):
+    """A task a delegation owes: prepare a proposal, consult capital, circulate a non-paper."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="action_items")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    owner_party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="action_items")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_action_items",
+    )
+    due_on = models.DateField(null=True, blank=True)
+    provision = models.ForeignKey(
+        Provision, on_delete=models.SET_NULL, null=True, blank=True, related_name="action_items"
+    )
+    round = models.ForeignKey(
+        Round, on_delete=models.SET_NULL, null=True, blank=True, related_name="action_items"
+    )
+    done = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_action_items"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["done", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title

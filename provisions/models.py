@@ -1,0 +1,87 @@
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from agreement.models import Agreement, Chapter, Mineral
+from parties.models import Party, PartyStampedHistory
+
+
+class Category(models.TextChoices):
+    """Provision categories, following the US-EU action plan."""
+
+    TRADE_MEASURES = "trade_measures", "Trade measures (price floors, standards-based markets, price-gap subsidies, offtake)"
+    STANDARDS = "standards", "Standards for mining, processing, recycling and trade"
+    REGULATORY_COOPERATION = "regulatory_cooperation", "Technical and regulatory cooperation"
+    INVESTMENT = "investment", "Investment promotion and screening"
+    RAPID_RESPONSE = "rapid_response", "Coordinated rapid response"
+    RESEARCH = "research", "Research and development"
+    STOCKPILING = "stockpiling", "Stockpiling cooperation"
+    INSTITUTIONAL = "institutional", "Institutional provisions"
+    FINAL = "final", "Final provisions"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    TABLED = "tabled", "Tabled"
+    UNDER_NEGOTIATION = "under_negotiation", "Under negotiation"
+    AGREED_AD_REFERENDUM = "agreed_ad_referendum", "Agreed ad referendum"
+    AGREED = "agreed", "Agreed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# The steps a provision may take; anything else is refused with the allowed steps named.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.DRAFT: frozenset({Status.TABLED, Status.WITHDRAWN}),
+    Status.TABLED: frozenset({Status.DRAFT, Status.UNDER_NEGOTIATION, Status.WITHDRAWN}),
+    Status.UNDER_NEGOTIATION: frozenset(
+        {Status.AGREED_AD_REFERENDUM, Status.AGREED, Status.WITHDRAWN}
+    ),
+    Status.AGREED_AD_REFERENDUM: frozenset(
+        {Status.AGREED, Status.UNDER_NEGOTIATION, Status.WITHDRAWN}
+    ),
+    Status.AGREED: frozenset({Status.UNDER_NEGOTIATION}),
+    Status.WITHDRAWN: frozenset({Status.DRAFT}),
+}
+AGREED_STATUSES = frozenset({Status.AGREED_AD_REFERENDUM, Status.AGREED})
+# Text is frozen in these states: reopen (under negotiation) or reinstate (draft) first.
+TEXT_FROZEN_STATUSES = AGREED_STATUSES | {Status.WITHDRAWN}
+
+
+class ProvisionQuerySet(models.QuerySet):
+    def in_agreement(self, agreement: Agreement | int) -> "ProvisionQuerySet":
+        return self.filter(agreement=agreement)
+
+    def in_reading_order(self) -> "ProvisionQuerySet":
+        return self.order_by("chapter__number", "order", "id")
+
+
+class Provision(models.Model):
+    """An article of the agreement: its bracketed negotiating text, status and full history."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="provisions")
+    chapter = models.ForeignKey(Chapter, on_delete=models.PROTECT, related_name="provisions")
+    number = models.CharField(max_length=20, help_text="Article number as cited, e.g. 3.2")
+    order = models.PositiveIntegerField(default=0, help_text="Position within the chapter")
+    heading = models.CharField(max_length=300)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.DRAFT)
+    proposed_by = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="proposed_provisions", null=True, blank=True
+    )
+    body = models.TextField(blank=True, help_text="Negotiating text in bracket notation")
+    bracket_count = models.PositiveIntegerField(default=0, editable=False)
+    minerals = models.ManyToManyField(Mineral, blank=True, related_name="provisions")
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(bases=[PartyStampedHistory])
+    objects = ProvisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["chapter__number", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="provision_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Article {self.number}: {self.heading}"

@@ -1,0 +1,196 @@
+"""Every write to provisions. Each write is a new version, checked against the caller's version.
+
+The version check is a compare-and-set on the row (UPDATE … WHERE version = expected) inside the
+write's transaction: PostgreSQL and SQLite both let exactly one of several concurrent writers claim
+a version, and every other one gets VersionConflict. The save that follows writes the history row,
+so history holds exactly the accepted writes.
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from agreement.models import Agreement, Chapter, Mineral
+from agreement.selectors import agreement_party_codes
+from agreement.services import agreement_require_participant
+from parties.access import Actor, Capability, require
+from parties.models import Party
+
+from . import brackets
+from .models import AGREED_STATUSES, STATUS_TRANSITIONS, TEXT_FROZEN_STATUSES, Provision, Status
+
+EDITABLE_FIELDS = frozenset({"heading", "body", "category", "chapter", "number", "order", "minerals"})
+
+
+class VersionConflict(Exception):
+    """The caller edited an older version than the one now stored."""
+
+    def __init__(self, *, current: Provision, expected_version: int):
+        self.current = current
+        self.expected_version = expected_version
+        super().__init__(
+            f"Provision {current.number} is at version {current.version}; "
+            f"your change was based on version {expected_version}."
+        )
+
+
+class InvalidBracketText(ValidationError):
+    """Negotiating text that does not parse; carries every error with its line and column."""
+
+    def __init__(self, errors: Iterable[brackets.BracketError]):
+        self.bracket_errors = list(errors)
+        super().__init__(
+            {"body": [f"Line {e.line}, column {e.column}: {e.message}" for e in self.bracket_errors]}
+        )
+
+    @property
+    def extra_detail(self) -> dict:
+        return {"bracket_errors": [error.as_dict() for error in self.bracket_errors]}
+
+
+def provision_text_check(*, agreement: Agreement, body: str) -> brackets.ParseResult:
+    """Parse a body against the agreement's parties; refuse oversize or malformed text."""
+    limit = settings.PROVISION_BODY_MAX_CHARS
+    if len(body) > limit:
+        raise ValidationError(
+            {"body": f"The text is {len(body):,} characters long; the limit is {limit:,}."}
+        )
+    result = brackets.parse(body, party_codes=agreement_party_codes(agreement))
+    if not result.ok:
+        raise InvalidBracketText(result.errors)
+    return result
+
+
+def _check_belongs_to(agreement: Agreement, *, chapter: Chapter | None, minerals) -> None:
+    if chapter is not None and chapter.agreement_id != agreement.pk:
+        raise ValidationError({"chapter": "This chapter belongs to another agreement."})
+    if minerals is not None and any(m.agreement_id != agreement.pk for m in minerals):
+        raise ValidationError({"minerals": "Every mineral must be covered by this agreement."})
+
+
+def _save_version(
+    *, actor: Actor, provision: Provision, expected_version: int, reason: str,
+    apply: Callable[[Provision], None],
+) -> Provision:
+    """Claim the next version, apply the change, validate and save it with its history row."""
+    # The conditional UPDATE is the lock: a concurrent writer blocks on it and then matches no row.
+    # history is written by the save() below, at the claimed version.
+    claimed = Provision.objects.filter(pk=provision.pk, version=expected_version).update(
+        version=expected_version + 1
+    )
+    if not claimed:
+        raise VersionConflict(
+            current=Provision.objects.get(pk=provision.pk), expected_version=expected_version
+        )
+    provision.refresh_from_db()
+    apply(provision)
+    provision.full_clean()
+    provision._history_user = actor.user
+    provision._change_reason = reason
+    provision.save()
+    return provision
+
+
+@transaction.atomic
+def provision_create(
+    *, actor: Actor, agreement: Agreement, chapter: Chapter, number: str, heading: str,
+    category: str, body: str = "", proposed_by: Party | None = None,
+    minerals: Iterable[Mineral] = (), order: int | None = None, reason: str = "",
+) -> Provision:
+    """A negotiator tables a provision for their own party; the secretariat for any party or none."""
+    require(actor, Capability.EDIT_TEXT, for_party=proposed_by)
+    agreement_require_participant(actor, agreement, to_write=True)
+    minerals = list(minerals)
+    _check_belongs_to(agreement, chapter=chapter, minerals=minerals)
+    parsed = provision_text_check(agreement=agreement, body=body)
+    if proposed_by is None and not actor.is_secretariat:
+        proposed_by = actor.party
+    if order is None:
+        order = chapter.provisions.count() + 1
+    provision = Provision(
+        agreement=agreement, chapter=chapter, number=number, order=order, heading=heading,
+        category=category, proposed_by=proposed_by, body=body,
+        bracket_count=brackets.count_brackets(parsed.document).total,
+    )
+    provision.full_clean()
+    provision._history_user = actor.user
+    provision._change_reason = reason or "Created"
+    provision.save()
+    provision.minerals.set(minerals)
+    return provision
+
+
+@transaction.atomic
+def provision_update(
+    *, actor: Actor, provision: Provision, expected_version: int, reason: str = "", **changes
+) -> Provision:
+    """Edit text and particulars of a provision that is not agreed or withdrawn.
+
+    `expected_version` is the version the caller started from; a stale one raises VersionConflict.
+    """
+    if unknown := changes.keys() - EDITABLE_FIELDS:
+        raise TypeError(f"provision_update cannot change {sorted(unknown)}")
+    require(actor, Capability.EDIT_TEXT)
+    agreement_require_participant(actor, provision.agreement, to_write=True)
+    minerals = changes.pop("minerals", None)
+    minerals = list(minerals) if minerals is not None else None
+    _check_belongs_to(provision.agreement, chapter=changes.get("chapter"), minerals=minerals)
+    bracket_count = None
+    if "body" in changes:
+        parsed = provision_text_check(agreement=provision.agreement, body=changes["body"])
+        bracket_count = brackets.count_brackets(parsed.document).total
+
+    def apply(current: Provision) -> None:
+        if current.status in TEXT_FROZEN_STATUSES:
+            raise ValidationError(
+                f"Provision {current.number} is {current.get_status_display().lower()}: "
+                "reopen it before editing its text."
+            )
+        for field, value in changes.items():
+            setattr(current, field, value)
+        if bracket_count is not None:
+            current.bracket_count = bracket_count
+
+    changed = sorted([*changes, *(["minerals"] if minerals is not None else [])])
+    provision = _save_version(
+        actor=actor, provision=provision, expected_version=expected_version,
+        reason=reason or f"Edited {', '.join(changed) or 'nothing'}", apply=apply,
+    )
+    if minerals is not None:
+        provision.minerals.set(minerals)
+    return provision
+
+
+@transaction.atomic
+def provision_set_status(
+    *, actor: Actor, provision: Provision, status: str, expected_version: int | None = None,
+    reason: str = "",
+) -> Provision:
+    """A lead (or the secretariat) moves a provision along its path; agreed text holds no brackets."""
+    require(actor, Capability.SET_STATUS)
+    agreement_require_participant(actor, provision.agreement, to_write=True)
+    if status not in Status.values:
+        raise ValidationError({"status": f"Unknown status '{status}'; valid: {', '.join(Status.values)}."})
+    label = Status(status).label
+
+    def apply(current: Provision) -> None:
+        allowed = STATUS_TRANSITIONS[current.status]
+        if status not in allowed:
+            raise ValidationError(
+                {"status": f"A {current.get_status_display().lower()} provision can move to "
+                           f"{', '.join(sorted(allowed))}, not {status}."}
+            )
+        if status in AGREED_STATUSES and current.bracket_count:
+            raise ValidationError(
+                {"status": f"Provision {current.number} still holds {current.bracket_count} "
+                           "bracketed passage(s); it cannot be agreed until they are resolved."}
+            )
+        current.status = status
+
+    return _save_version(
+        actor=actor, provision=provision,
+        expected_version=provision.version if expected_version is None else expected_version,
+        reason=reason or f"Status changed to {label.lower()}", apply=apply,
+    )
