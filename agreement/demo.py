@@ -50,7 +50,12 @@ def _load_parties(secretariat: Actor, agreement: Agreement, report: DemoReport) 
         party = Party.objects.filter(code=code).first()
         if party is None:
             party = party_services.party_create(
-                actor=secretariat, code=code, name=name, lead_agency=agency, kind=kind, colour=colour
+                actor=secretariat,
+                code=code,
+                name=name,
+                lead_agency=agency,
+                kind=kind,
+                colour=colour,
             )
             report.count("parties")
         if not Participation.objects.filter(agreement=agreement, party=party).exists():
@@ -117,10 +122,12 @@ def demo_load() -> DemoReport:
     agreement = Agreement.objects.filter(title=content.AGREEMENT_TITLE).first()
     if agreement is None:
         agreement = services.agreement_create(
-            actor=secretariat, title=content.AGREEMENT_TITLE, short_title="Critical Minerals Agreement",
+            actor=secretariat,
+            title=content.AGREEMENT_TITLE,
+            short_title="Critical Minerals Agreement",
             status=Agreement.Status.NEGOTIATING,
             description="A plurilateral trade initiative on critical minerals supply chain resilience, "
-                        "developed from the US-EU action plan with like-minded partners.",
+            "developed from the US-EU action plan with like-minded partners.",
         )
         report.count("agreements")
     parties = _load_parties(secretariat, agreement, report)
@@ -131,20 +138,39 @@ def demo_load() -> DemoReport:
         round_ = Round.objects.filter(agreement=agreement, number=number).first()
         if round_ is None:
             round_ = negotiation_services.round_create(
-                actor=secretariat, agreement=agreement, number=number, venue=venue,
-                starts_on=starts_on, ends_on=ends_on,
+                actor=secretariat,
+                agreement=agreement,
+                number=number,
+                venue=venue,
+                starts_on=starts_on,
+                ends_on=ends_on,
             )
             report.count("rounds")
         rounds[number] = round_
 
     new_provisions = []
-    for number, chapter, heading, category, proposer, mineral_names, body, revisions in content.PROVISIONS:
+    for (
+        number,
+        chapter,
+        heading,
+        category,
+        proposer,
+        mineral_names,
+        body,
+        revisions,
+    ) in content.PROVISIONS:
         if Provision.objects.filter(agreement=agreement, number=number).exists():
             continue
         provision = provision_services.provision_create(
-            actor=_negotiator(proposer), agreement=agreement, chapter=chapters[chapter],
-            number=number, heading=heading, category=category, body=body,
-            minerals=[minerals[name] for name in mineral_names], reason="Tabled for Round 1",
+            actor=_negotiator(proposer),
+            agreement=agreement,
+            chapter=chapters[chapter],
+            number=number,
+            heading=heading,
+            category=category,
+            body=body,
+            minerals=[minerals[name] for name in mineral_names],
+            reason="Tabled for Round 1",
         )
         _walk_statuses(provision, _lead(proposer))
         new_provisions.append((provision.pk, proposer, revisions))
@@ -157,32 +183,49 @@ def demo_load() -> DemoReport:
         for body, reason in revisions:
             provision = Provision.objects.get(pk=pk)
             provision_services.provision_update(
-                actor=_negotiator(proposer), provision=provision,
-                expected_version=provision.version, body=body, reason=reason,
+                actor=_negotiator(proposer),
+                provision=provision,
+                expected_version=provision.version,
+                body=body,
+                reason=reason,
             )
 
     provisions = {p.number: p for p in Provision.objects.filter(agreement=agreement)}
     for number, code, stance, note, internal_note in content.POSITIONS:
         if not Position.objects.filter(provision=provisions[number], party=parties[code]).exists():
             negotiation_services.position_record(
-                actor=_lead(code), provision=provisions[number], party=parties[code],
-                stance=stance, note=note, internal_note=internal_note,
+                actor=_lead(code),
+                provision=provisions[number],
+                party=parties[code],
+                stance=stance,
+                note=note,
+                internal_note=internal_note,
             )
             report.count("positions")
     for number, username, visibility, body in content.COMMENTS:
         author = User.objects.get(username=username)
-        if not Comment.objects.filter(provision=provisions[number], author=author, body=body).exists():
+        if not Comment.objects.filter(
+            provision=provisions[number], author=author, body=body
+        ).exists():
             negotiation_services.comment_create(
-                actor=actor_for(author), provision=provisions[number], body=body,
-                visibility=visibility, provision_version=provisions[number].version,
+                actor=actor_for(author),
+                provision=provisions[number],
+                body=body,
+                visibility=visibility,
+                provision_version=provisions[number].version,
             )
             report.count("comments")
     for title, code, assignee, due_on, number in content.ACTION_ITEMS:
         if not ActionItem.objects.filter(agreement=agreement, title=title).exists():
             negotiation_services.action_item_create(
-                actor=_lead(code), agreement=agreement, title=title, owner_party=parties[code],
-                assignee=User.objects.get(username=assignee), due_on=due_on,
-                provision=provisions[number], round=rounds[2],
+                actor=_lead(code),
+                agreement=agreement,
+                title=title,
+                owner_party=parties[code],
+                assignee=User.objects.get(username=assignee),
+                due_on=due_on,
+                provision=provisions[number],
+                round=rounds[2],
             )
             report.count("action items")
     return report

@@ -36,15 +36,21 @@ class Participation(models.Model):
         PARTICIPANT = "participant", "Participant"
         OBSERVER = "observer", "Observer"
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="participations")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="participations"
+    )
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="participations")
     joined_on = models.DateField()
-    standing = models.CharField(max_length=16, choices=Standing.choices, default=Standing.PARTICIPANT)
+    standing = models.CharField(
+        max_length=16, choices=Standing.choices, default=Standing.PARTICIPANT
+    )
 
     class Meta:
         ordering = ["agreement", "joined_on", "party__code"]
         constraints = [
-            models.UniqueConstraint(fields=["agreement", "party"], name="one_participation_per_party")
+            models.UniqueConstraint(
+                fields=["agreement", "party"], name="one_participation_per_party"
+            )
         ]
 
     def __str__(self) -> str:

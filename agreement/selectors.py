@@ -17,7 +17,9 @@ def agreement_list_for(actor: Actor) -> QuerySet[Agreement]:
 
 
 def chapter_list_for(actor: Actor) -> QuerySet[Chapter]:
-    return Chapter.objects.filter(agreement__in=agreement_list_for(actor)).select_related("agreement")
+    return Chapter.objects.filter(agreement__in=agreement_list_for(actor)).select_related(
+        "agreement"
+    )
 
 
 def mineral_list_for(actor: Actor) -> QuerySet[Mineral]:

@@ -28,12 +28,18 @@ def agreement_require_participant(actor: Actor, agreement: Agreement, *, to_writ
 
 @transaction.atomic
 def agreement_create(
-    *, actor: Actor, title: str, short_title: str = "", status: str = Agreement.Status.SCOPING,
+    *,
+    actor: Actor,
+    title: str,
+    short_title: str = "",
+    status: str = Agreement.Status.SCOPING,
     description: str = "",
 ) -> Agreement:
     """The secretariat opens an agreement."""
     require(actor, Capability.ADMINISTER)
-    agreement = Agreement(title=title, short_title=short_title, status=status, description=description)
+    agreement = Agreement(
+        title=title, short_title=short_title, status=status, description=description
+    )
     agreement.full_clean()
     agreement.save()
     return agreement
@@ -54,7 +60,11 @@ def agreement_update(*, actor: Actor, agreement: Agreement, **changes) -> Agreem
 
 @transaction.atomic
 def participation_add(
-    *, actor: Actor, agreement: Agreement, party: Party, joined_on: datetime.date,
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    party: Party,
+    joined_on: datetime.date,
     standing: str = Participation.Standing.PARTICIPANT,
 ) -> Participation:
     """The secretariat admits a party, as participant or observer, from a date."""
@@ -77,8 +87,9 @@ def chapter_create(*, actor: Actor, agreement: Agreement, number: int, title: st
 
 
 @transaction.atomic
-def chapter_update(*, actor: Actor, chapter: Chapter, number: int | None = None,
-                   title: str | None = None) -> Chapter:
+def chapter_update(
+    *, actor: Actor, chapter: Chapter, number: int | None = None, title: str | None = None
+) -> Chapter:
     require(actor, Capability.ADMINISTER)
     if number is not None:
         chapter.number = number
@@ -90,7 +101,9 @@ def chapter_update(*, actor: Actor, chapter: Chapter, number: int | None = None,
 
 
 @transaction.atomic
-def mineral_create(*, actor: Actor, agreement: Agreement, name: str, hs_codes: list[str]) -> Mineral:
+def mineral_create(
+    *, actor: Actor, agreement: Agreement, name: str, hs_codes: list[str]
+) -> Mineral:
     require(actor, Capability.ADMINISTER)
     mineral = Mineral(agreement=agreement, name=name, hs_codes=list(hs_codes))
     mineral.full_clean()
@@ -99,8 +112,9 @@ def mineral_create(*, actor: Actor, agreement: Agreement, name: str, hs_codes: l
 
 
 @transaction.atomic
-def mineral_update(*, actor: Actor, mineral: Mineral, name: str | None = None,
-                   hs_codes: list[str] | None = None) -> Mineral:
+def mineral_update(
+    *, actor: Actor, mineral: Mineral, name: str | None = None, hs_codes: list[str] | None = None
+) -> Mineral:
     require(actor, Capability.ADMINISTER)
     if name is not None:
         mineral.name = name

@@ -32,7 +32,9 @@ class AgreementDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "agreement"
 
     def get_object(self, queryset=None):
-        return get_object_or_404(agreement_list_for(actor_for(self.request.user)), pk=self.kwargs["pk"])
+        return get_object_or_404(
+            agreement_list_for(actor_for(self.request.user)), pk=self.kwargs["pk"]
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -43,7 +45,9 @@ class AgreementDetailView(LoginRequiredMixin, DetailView):
             by_chapter.setdefault(provision.chapter_id, []).append(provision)
         counts = dict(agreement.provisions.values_list("status").annotate(n=Count("id")))
         context.update(
-            chapters=[(chapter, by_chapter.get(chapter.pk, [])) for chapter in agreement.chapters.all()],
+            chapters=[
+                (chapter, by_chapter.get(chapter.pk, [])) for chapter in agreement.chapters.all()
+            ],
             status_counts=[(value, label, counts.get(value, 0)) for value, label in Status.choices],
             participations=participation_list(agreement),
             provision_total=sum(counts.values()),

@@ -8,7 +8,7 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdefghijkl")
 
-from .settings import *  # noqa: E402,F403
+from .settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -20,3 +20,6 @@ STORAGES = {
 SECURE_SSL_REDIRECT = False
 # Unit tests run tasks in-process; tests/integration starts a real worker on REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
+# Serve static files from the app folders, as runserver does, without a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

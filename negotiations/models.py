@@ -88,10 +88,16 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
     )
     party = models.ForeignKey(
-        Party, on_delete=models.PROTECT, related_name="comments", null=True, blank=True,
+        Party,
+        on_delete=models.PROTECT,
+        related_name="comments",
+        null=True,
+        blank=True,
         help_text="The author's delegation when writing; empty for the secretariat",
     )
-    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.SHARED)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.SHARED
+    )
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -119,7 +125,10 @@ class ActionItem(models.Model):
     description = models.TextField(blank=True)
     owner_party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="action_items")
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="assigned_action_items",
     )
     due_on = models.DateField(null=True, blank=True)

@@ -22,7 +22,10 @@ def comment_list_for(actor: Actor) -> QuerySet[Comment]:
     """Shared comments, plus the actor's own delegation's internal ones; never another party's."""
     return (
         Comment.objects.filter(provision__agreement__in=agreement_list_for(actor))
-        .visible_to_party(actor.party_id, sees_delegation_material=actor.sees_delegation_material_of(actor.party_id))
+        .visible_to_party(
+            actor.party_id,
+            sees_delegation_material=actor.sees_delegation_material_of(actor.party_id),
+        )
         .select_related("author", "party", "provision")
     )
 

@@ -20,13 +20,20 @@ User = get_user_model()
 
 @transaction.atomic
 def round_create(
-    *, actor: Actor, agreement: Agreement, number: int, venue: str,
-    starts_on: datetime.date, ends_on: datetime.date,
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    number: int,
+    venue: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
 ) -> Round:
     """Leads and the secretariat schedule rounds."""
     require(actor, Capability.MANAGE_ROUNDS)
     agreement_require_participant(actor, agreement, to_write=True)
-    round_ = Round(agreement=agreement, number=number, venue=venue, starts_on=starts_on, ends_on=ends_on)
+    round_ = Round(
+        agreement=agreement, number=number, venue=venue, starts_on=starts_on, ends_on=ends_on
+    )
     round_.full_clean()
     round_.save()
     return round_
@@ -48,7 +55,9 @@ def round_update(*, actor: Actor, round_: Round, **changes) -> Round:
 class RoundAlreadyClosed(Exception):
     def __init__(self, round_: Round):
         self.round = round_
-        super().__init__(f"Round {round_.number} was closed at {round_.closed_at:%Y-%m-%d %H:%M} UTC.")
+        super().__init__(
+            f"Round {round_.number} was closed at {round_.closed_at:%Y-%m-%d %H:%M} UTC."
+        )
 
 
 @transaction.atomic
@@ -66,8 +75,14 @@ def round_close(*, actor: Actor, round_: Round) -> Round:
 
 @transaction.atomic
 def position_record(
-    *, actor: Actor, provision: Provision, party: Party, stance: str, note: str = "",
-    internal_note: str = "", reason: str = "",
+    *,
+    actor: Actor,
+    provision: Provision,
+    party: Party,
+    stance: str,
+    note: str = "",
+    internal_note: str = "",
+    reason: str = "",
 ) -> Position:
     """A party's lead records (or changes) its stance on a provision; each change is kept in history."""
     require(actor, Capability.RECORD_POSITION, for_party=party)
@@ -76,35 +91,48 @@ def position_record(
         raise ValidationError(
             {"stance": f"Unknown stance '{stance}'; valid: {', '.join(Position.Stance.values)}."}
         )
-    position = (
-        Position.objects.select_for_update().filter(provision=provision, party=party).first()
-        or Position(provision=provision, party=party)
-    )
+    position = Position.objects.select_for_update().filter(
+        provision=provision, party=party
+    ).first() or Position(provision=provision, party=party)
     position.stance, position.note, position.internal_note = stance, note, internal_note
     position.full_clean()
     position._history_user = actor.user
-    position._change_reason = reason or f"{party.code} position: {Position.Stance(stance).label.lower()}"
+    position._change_reason = (
+        reason or f"{party.code} position: {Position.Stance(stance).label.lower()}"
+    )
     position.save()
     return position
 
 
 @transaction.atomic
 def comment_create(
-    *, actor: Actor, provision: Provision, body: str, visibility: str = Visibility.SHARED,
+    *,
+    actor: Actor,
+    provision: Provision,
+    body: str,
+    visibility: str = Visibility.SHARED,
     provision_version: int | None = None,
 ) -> Comment:
     """Reviewers and up comment; delegation-only comments need a delegation to stay within."""
     require(actor, Capability.COMMENT)
     agreement_require_participant(actor, provision.agreement, to_write=False)
     if visibility == Visibility.DELEGATION and actor.party is None:
-        raise ValidationError({"visibility": "The secretariat has no delegation; comment as shared."})
+        raise ValidationError(
+            {"visibility": "The secretariat has no delegation; comment as shared."}
+        )
     if provision_version is not None and not 1 <= provision_version <= provision.version:
         raise ValidationError(
-            {"provision_version": f"Provision {provision.number} has versions 1 to {provision.version}."}
+            {
+                "provision_version": f"Provision {provision.number} has versions 1 to {provision.version}."
+            }
         )
     comment = Comment(
-        provision=provision, provision_version=provision_version, author=actor.user,
-        party=actor.party, visibility=visibility, body=body,
+        provision=provision,
+        provision_version=provision_version,
+        author=actor.user,
+        party=actor.party,
+        visibility=visibility,
+        body=body,
     )
     comment.full_clean()
     comment.save()
@@ -117,15 +145,18 @@ def _require_author(actor: Actor, comment: Comment) -> None:
 
 
 @transaction.atomic
-def comment_update(*, actor: Actor, comment: Comment, body: str | None = None,
-                   visibility: str | None = None) -> Comment:
+def comment_update(
+    *, actor: Actor, comment: Comment, body: str | None = None, visibility: str | None = None
+) -> Comment:
     _require_author(actor, comment)
     require(actor, Capability.COMMENT)
     if body is not None:
         comment.body = body
     if visibility is not None:
         if visibility == Visibility.DELEGATION and comment.party_id is None:
-            raise ValidationError({"visibility": "The secretariat has no delegation; comment as shared."})
+            raise ValidationError(
+                {"visibility": "The secretariat has no delegation; comment as shared."}
+            )
         comment.visibility = visibility
     comment.full_clean()
     comment.save()
@@ -140,9 +171,12 @@ def comment_delete(*, actor: Actor, comment: Comment) -> None:
 
 def _check_action_item_links(item: ActionItem) -> None:
     errors = {}
-    if item.assignee_id and not Membership.objects.filter(
-        user_id=item.assignee_id, party_id=item.owner_party_id
-    ).exists():
+    if (
+        item.assignee_id
+        and not Membership.objects.filter(
+            user_id=item.assignee_id, party_id=item.owner_party_id
+        ).exists()
+    ):
         errors["assignee"] = "The assignee must belong to the owner party's delegation."
     if item.provision_id and item.provision.agreement_id != item.agreement_id:
         errors["provision"] = "This provision belongs to another agreement."
@@ -154,16 +188,30 @@ def _check_action_item_links(item: ActionItem) -> None:
 
 @transaction.atomic
 def action_item_create(
-    *, actor: Actor, agreement: Agreement, title: str, owner_party: Party,
-    description: str = "", assignee=None, due_on: datetime.date | None = None,
-    provision: Provision | None = None, round: Round | None = None,  # noqa: A002
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    title: str,
+    owner_party: Party,
+    description: str = "",
+    assignee=None,
+    due_on: datetime.date | None = None,
+    provision: Provision | None = None,
+    round: Round | None = None,
 ) -> ActionItem:
     """A lead sets tasks for their own delegation; the secretariat for any. Past due dates are allowed."""
     require(actor, Capability.MANAGE_ACTIONS, for_party=owner_party)
     agreement_require_participant(actor, agreement, to_write=False)
     item = ActionItem(
-        agreement=agreement, title=title, description=description, owner_party=owner_party,
-        assignee=assignee, due_on=due_on, provision=provision, round=round, created_by=actor.user,
+        agreement=agreement,
+        title=title,
+        description=description,
+        owner_party=owner_party,
+        assignee=assignee,
+        due_on=due_on,
+        provision=provision,
+        round=round,
+        created_by=actor.user,
     )
     _check_action_item_links(item)
     item.full_clean()
@@ -173,7 +221,14 @@ def action_item_create(
 
 @transaction.atomic
 def action_item_update(*, actor: Actor, item: ActionItem, **changes) -> ActionItem:
-    if unknown := changes.keys() - {"title", "description", "assignee", "due_on", "provision", "round"}:
+    if unknown := changes.keys() - {
+        "title",
+        "description",
+        "assignee",
+        "due_on",
+        "provision",
+        "round",
+    }:
         raise TypeError(f"action_item_update cannot change {sorted(unknown)}")
     require(actor, Capability.MANAGE_ACTIONS, for_party=item.owner_party)
     for field, value in changes.items():

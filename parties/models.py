@@ -3,7 +3,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 party_code_validator = RegexValidator(
-    r"^[A-Z][A-Z0-9]{1,7}$", "A party code is 2-8 capital letters or digits, starting with a letter."
+    r"^[A-Z][A-Z0-9]{1,7}$",
+    "A party code is 2-8 capital letters or digits, starting with a letter.",
 )
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour is written #rrggbb.")
 
@@ -13,7 +14,10 @@ class Party(models.Model):
 
     class Kind(models.TextChoices):
         STATE = "state", "State"
-        REGIONAL_ORGANISATION = "regional_organisation", "Regional economic integration organisation"
+        REGIONAL_ORGANISATION = (
+            "regional_organisation",
+            "Regional economic integration organisation",
+        )
         CUSTOMS_TERRITORY = "customs_territory", "Separate customs territory"
 
     code = models.CharField(max_length=8, unique=True, validators=[party_code_validator])

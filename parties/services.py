@@ -8,8 +8,15 @@ from .models import Membership, Party
 
 
 @transaction.atomic
-def party_create(*, actor: Actor, code: str, name: str, lead_agency: str,
-                 kind: str = Party.Kind.STATE, colour: str = "#5a6b7b") -> Party:
+def party_create(
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    lead_agency: str,
+    kind: str = Party.Kind.STATE,
+    colour: str = "#5a6b7b",
+) -> Party:
     """The secretariat registers a party; its code is what bracket attributions name."""
     require(actor, Capability.ADMINISTER)
     party = Party(code=code, name=name, lead_agency=lead_agency, kind=kind, colour=colour)
@@ -35,7 +42,9 @@ def party_update(*, actor: Actor, party: Party, **changes) -> Party:
 def membership_set(*, actor: Actor, user: AbstractBaseUser, party: Party, role: str) -> Membership:
     """The secretariat places a user in a delegation with a role (replacing any earlier one)."""
     require(actor, Capability.ADMINISTER)
-    membership, _ = Membership.objects.get_or_create(user=user, defaults={"party": party, "role": role})
+    membership, _ = Membership.objects.get_or_create(
+        user=user, defaults={"party": party, "role": role}
+    )
     membership.party, membership.role = party, role
     membership.full_clean()
     membership.save()

@@ -31,7 +31,8 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress, count
+from operator import ne
 from typing import Literal
 
 __all__ = [
@@ -60,6 +61,7 @@ _TOKEN_RE = re.compile(rf"\\[\[\]]|{_WORD}|\s+|[^\w\s]")
 _WORD_RE = re.compile(_WORD)
 _WORD_OR_NEWLINE_RE = re.compile(rf"{_WORD_CHAR}|\n")
 _SPACE_RE = re.compile(r"\s")
+_UNIT_RE = re.compile(r"\S+\s*|\s+")
 # Clause segments for the coarse alignment. The cut points only have to be deterministic, not
 # linguistically right; the final segment may be empty, which is harmless.
 _SEGMENT_RE = re.compile(r"[^\n.;:,!?]*(?:[.;:,!?]+[ \t]*|\n+|\Z)")
@@ -71,6 +73,8 @@ _WORD_EXTRA = frozenset("_-'\u2019")
 # total keeps two unrelated 200 KB texts to about a second; ordinary edits use a tiny fraction.
 _MYERS_CALL_LIMIT = 250_000
 _MYERS_TOTAL_LIMIT = 2_000_000
+# Common ends up to this long are found by a linear scan in C, longer ones by binary search.
+_SCAN_LIMIT = 512
 # Below this many segments on either side, a gap goes straight to word level.
 _SEGMENT_RECURSE_MIN = 32
 
@@ -343,21 +347,30 @@ class _Differ:
             if a_start < a_end or b_start < b_end:
                 self.out.append((a_start, a_end, b_start, b_end))
         elif _SPACE_RE.search(a, a_start, a_end) or _SPACE_RE.search(b, b_start, b_end):
-            self._diff_tokens(a_start, a_end, b_start, b_end)
+            self._diff_words(a_start, a_end, b_start, b_end)
         else:
             # A single word against a single word: nothing finer to find.
             self.out.append((a_start, a_end, b_start, b_end))
 
-    def _diff_tokens(self, a_start: int, a_end: int, b_start: int, b_end: int) -> None:
-        tokens_a = _TOKEN_RE.findall(self.a, a_start, a_end)
-        tokens_b = _TOKEN_RE.findall(self.b, b_start, b_end)
-        offsets_a = list(accumulate(map(len, tokens_a), initial=a_start))
-        offsets_b = list(accumulate(map(len, tokens_b), initial=b_start))
+    def _diff_words(self, a_start: int, a_end: int, b_start: int, b_end: int) -> None:
+        """Diff a trimmed stretch of several words on whole words, then trim each change.
+
+        Units are a word with the whitespace after it, so equal units are equal text and Myers
+        walks half as many elements as with tokens. A changed unit pair such as "shall]" and
+        "should]" is trimmed once more to the tokens that differ.
+        """
+        a, b = self.a, self.b
+        units_a = _UNIT_RE.findall(a, a_start, a_end)
+        units_b = _UNIT_RE.findall(b, b_start, b_end)
+        offsets_a = list(accumulate(map(len, units_a), initial=a_start))
+        offsets_b = list(accumulate(map(len, units_b), initial=b_start))
         found: list[Hunk] = []
-        self._diff_sequences(tokens_a, tokens_b, 0, len(tokens_a), 0, len(tokens_b), found)
-        self.out.extend(
-            (offsets_a[i1], offsets_a[i2], offsets_b[j1], offsets_b[j2]) for i1, i2, j1, j2 in found
-        )
+        self._diff_sequences(units_a, units_b, 0, len(units_a), 0, len(units_b), found)
+        for i1, i2, j1, j2 in found:
+            x1, x2, y1, y2 = offsets_a[i1], offsets_a[i2], offsets_b[j1], offsets_b[j2]
+            if x1 < x2 and y1 < y2 and (a[x1] == b[y1] or a[x2 - 1] == b[y2 - 1]):
+                x1, x2, y1, y2 = self._trim(x1, x2, y1, y2)
+            self.out.append((x1, x2, y1, y2))
 
     def _diff_sequences(
         self,
@@ -369,7 +382,7 @@ class _Differ:
         bhi: int,
         out: list[Hunk],
     ) -> None:
-        """Hunks of token indices: patience anchors first on long stretches, Myers in between."""
+        """Hunks of element indices: patience anchors first on long stretches, Myers in between."""
         while alo < ahi and blo < bhi and seq_a[alo] == seq_b[blo]:
             alo += 1
             blo += 1
@@ -516,13 +529,18 @@ def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _common_prefix(a: str, a_start: int, b: str, b_start: int, limit: int) -> int:
-    """Length of the common prefix of a[a_start:] and b[b_start:], at most `limit`.
-
-    Binary search over slice compares: each probe is one C-level memcmp, so a long equal run
-    costs a few probes instead of one Python step per character.
-    """
+    """Length of the common prefix of a[a_start:] and b[b_start:], at most `limit`."""
     if limit <= 0 or a[a_start] != b[b_start]:
         return 0
+    if limit > _SCAN_LIMIT:
+        return _common_prefix_long(a, a_start, b, b_start, limit)
+    # The first mismatch, found by iterators that run in C: no Python step per character.
+    pairs = map(ne, a[a_start : a_start + limit], b[b_start : b_start + limit])
+    return next(compress(count(), pairs), limit)
+
+
+def _common_prefix_long(a: str, a_start: int, b: str, b_start: int, limit: int) -> int:
+    # Binary search over slice compares: a long equal run costs a few memcmp calls.
     if a.startswith(b[b_start : b_start + limit], a_start):
         return limit
     low, high = 1, limit - 1  # a prefix of `low` is known equal, one of `high + 1` is not
@@ -539,6 +557,13 @@ def _common_suffix(a: str, a_end: int, b: str, b_end: int, limit: int) -> int:
     """Length of the common suffix of a[:a_end] and b[:b_end], at most `limit`."""
     if limit <= 0 or a[a_end - 1] != b[b_end - 1]:
         return 0
+    if limit > _SCAN_LIMIT:
+        return _common_suffix_long(a, a_end, b, b_end, limit)
+    pairs = map(ne, a[a_end - limit : a_end][::-1], b[b_end - limit : b_end][::-1])
+    return next(compress(count(), pairs), limit)
+
+
+def _common_suffix_long(a: str, a_end: int, b: str, b_end: int, limit: int) -> int:
     if a.endswith(b[b_end - limit : b_end], 0, a_end):
         return limit
     low, high = 1, limit - 1

@@ -8,7 +8,10 @@ from parties.models import Party, PartyStampedHistory
 class Category(models.TextChoices):
     """Provision categories, following the US-EU action plan."""
 
-    TRADE_MEASURES = "trade_measures", "Trade measures (price floors, standards-based markets, price-gap subsidies, offtake)"
+    TRADE_MEASURES = (
+        "trade_measures",
+        "Trade measures (price floors, standards-based markets, price-gap subsidies, offtake)",
+    )
     STANDARDS = "standards", "Standards for mining, processing, recycling and trade"
     REGULATORY_COOPERATION = "regulatory_cooperation", "Technical and regulatory cooperation"
     INVESTMENT = "investment", "Investment promotion and screening"

@@ -21,7 +21,9 @@ from parties.models import Party
 from . import brackets
 from .models import AGREED_STATUSES, STATUS_TRANSITIONS, TEXT_FROZEN_STATUSES, Provision, Status
 
-EDITABLE_FIELDS = frozenset({"heading", "body", "category", "chapter", "number", "order", "minerals"})
+EDITABLE_FIELDS = frozenset(
+    {"heading", "body", "category", "chapter", "number", "order", "minerals"}
+)
 
 
 class VersionConflict(Exception):
@@ -42,7 +44,11 @@ class InvalidBracketText(ValidationError):
     def __init__(self, errors: Iterable[brackets.BracketError]):
         self.bracket_errors = list(errors)
         super().__init__(
-            {"body": [f"Line {e.line}, column {e.column}: {e.message}" for e in self.bracket_errors]}
+            {
+                "body": [
+                    f"Line {e.line}, column {e.column}: {e.message}" for e in self.bracket_errors
+                ]
+            }
         )
 
     @property
@@ -71,7 +77,11 @@ def _check_belongs_to(agreement: Agreement, *, chapter: Chapter | None, minerals
 
 
 def _save_version(
-    *, actor: Actor, provision: Provision, expected_version: int, reason: str,
+    *,
+    actor: Actor,
+    provision: Provision,
+    expected_version: int,
+    reason: str,
     apply: Callable[[Provision], None],
 ) -> Provision:
     """Claim the next version, apply the change, validate and save it with its history row."""
@@ -84,20 +94,30 @@ def _save_version(
         raise VersionConflict(
             current=Provision.objects.get(pk=provision.pk), expected_version=expected_version
         )
-    provision.refresh_from_db()
-    apply(provision)
-    provision.full_clean()
-    provision._history_user = actor.user
-    provision._change_reason = reason
-    provision.save()
-    return provision
+    # A fresh instance: if the change is refused below, the caller's object is left as it was.
+    current = Provision.objects.get(pk=provision.pk)
+    apply(current)
+    current.full_clean()
+    current._history_user = actor.user
+    current._change_reason = reason
+    current.save()
+    return current
 
 
 @transaction.atomic
 def provision_create(
-    *, actor: Actor, agreement: Agreement, chapter: Chapter, number: str, heading: str,
-    category: str, body: str = "", proposed_by: Party | None = None,
-    minerals: Iterable[Mineral] = (), order: int | None = None, reason: str = "",
+    *,
+    actor: Actor,
+    agreement: Agreement,
+    chapter: Chapter,
+    number: str,
+    heading: str,
+    category: str,
+    body: str = "",
+    proposed_by: Party | None = None,
+    minerals: Iterable[Mineral] = (),
+    order: int | None = None,
+    reason: str = "",
 ) -> Provision:
     """A negotiator tables a provision for their own party; the secretariat for any party or none."""
     require(actor, Capability.EDIT_TEXT, for_party=proposed_by)
@@ -110,8 +130,14 @@ def provision_create(
     if order is None:
         order = chapter.provisions.count() + 1
     provision = Provision(
-        agreement=agreement, chapter=chapter, number=number, order=order, heading=heading,
-        category=category, proposed_by=proposed_by, body=body,
+        agreement=agreement,
+        chapter=chapter,
+        number=number,
+        order=order,
+        heading=heading,
+        category=category,
+        proposed_by=proposed_by,
+        body=body,
         bracket_count=brackets.count_brackets(parsed.document).total,
     )
     provision.full_clean()
@@ -155,8 +181,11 @@ def provision_update(
 
     changed = sorted([*changes, *(["minerals"] if minerals is not None else [])])
     provision = _save_version(
-        actor=actor, provision=provision, expected_version=expected_version,
-        reason=reason or f"Edited {', '.join(changed) or 'nothing'}", apply=apply,
+        actor=actor,
+        provision=provision,
+        expected_version=expected_version,
+        reason=reason or f"Edited {', '.join(changed) or 'nothing'}",
+        apply=apply,
     )
     if minerals is not None:
         provision.minerals.set(minerals)
@@ -165,32 +194,44 @@ def provision_update(
 
 @transaction.atomic
 def provision_set_status(
-    *, actor: Actor, provision: Provision, status: str, expected_version: int | None = None,
+    *,
+    actor: Actor,
+    provision: Provision,
+    status: str,
+    expected_version: int | None = None,
     reason: str = "",
 ) -> Provision:
     """A lead (or the secretariat) moves a provision along its path; agreed text holds no brackets."""
     require(actor, Capability.SET_STATUS)
     agreement_require_participant(actor, provision.agreement, to_write=True)
     if status not in Status.values:
-        raise ValidationError({"status": f"Unknown status '{status}'; valid: {', '.join(Status.values)}."})
+        raise ValidationError(
+            {"status": f"Unknown status '{status}'; valid: {', '.join(Status.values)}."}
+        )
     label = Status(status).label
 
     def apply(current: Provision) -> None:
         allowed = STATUS_TRANSITIONS[current.status]
         if status not in allowed:
             raise ValidationError(
-                {"status": f"A {current.get_status_display().lower()} provision can move to "
-                           f"{', '.join(sorted(allowed))}, not {status}."}
+                {
+                    "status": f"A {current.get_status_display().lower()} provision can move to "
+                    f"{', '.join(sorted(allowed))}, not {status}."
+                }
             )
         if status in AGREED_STATUSES and current.bracket_count:
             raise ValidationError(
-                {"status": f"Provision {current.number} still holds {current.bracket_count} "
-                           "bracketed passage(s); it cannot be agreed until they are resolved."}
+                {
+                    "status": f"Provision {current.number} still holds {current.bracket_count} "
+                    "bracketed passage(s); it cannot be agreed until they are resolved."
+                }
             )
         current.status = status
 
     return _save_version(
-        actor=actor, provision=provision,
+        actor=actor,
+        provision=provision,
         expected_version=provision.version if expected_version is None else expected_version,
-        reason=reason or f"Status changed to {label.lower()}", apply=apply,
+        reason=reason or f"Status changed to {label.lower()}",
+        apply=apply,
     )

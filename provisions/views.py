@@ -26,7 +26,7 @@ class ProvisionDetailView(LoginRequiredMixin, DetailView):
         positions = list(position_list_for(actor).filter(provision=provision))
         context.update(
             # to_html escapes every piece of the text itself.
-            body_html=mark_safe(brackets.to_html(parsed.document)),  # noqa: S308
+            body_html=mark_safe(brackets.to_html(parsed.document)),
             bracket_count=brackets.count_brackets(parsed.document),
             positions=[
                 (position, actor.sees_delegation_material_of(position.party_id))

@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
+from config.serializers import ModelSerializer
 from parties.models import Party
 
 from ..models import Agreement, Chapter, Mineral, Participation
 
 
-class ParticipationSerializer(serializers.ModelSerializer):
+class ParticipationSerializer(ModelSerializer):
     party = serializers.SlugRelatedField(slug_field="code", queryset=Party.objects.all())
 
     class Meta:
@@ -13,15 +14,23 @@ class ParticipationSerializer(serializers.ModelSerializer):
         fields = ["party", "joined_on", "standing"]
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(ModelSerializer):
     participants = ParticipationSerializer(source="participations", many=True, read_only=True)
 
     class Meta:
         model = Agreement
-        fields = ["id", "title", "short_title", "status", "description", "participants", "created_at"]
+        fields = [
+            "id",
+            "title",
+            "short_title",
+            "status",
+            "description",
+            "participants",
+            "created_at",
+        ]
 
 
-class ChapterSerializer(serializers.ModelSerializer):
+class ChapterSerializer(ModelSerializer):
     class Meta:
         model = Chapter
         fields = ["id", "agreement", "number", "title"]
@@ -32,9 +41,10 @@ class ChapterUpdateSerializer(ChapterSerializer):
         read_only_fields = ["agreement"]
 
 
-class MineralSerializer(serializers.ModelSerializer):
+class MineralSerializer(ModelSerializer):
     hs_codes = serializers.ListField(
-        child=serializers.RegexField(r"^\d{4}(\.\d{2}){0,2}$"), allow_empty=True,
+        child=serializers.RegexField(r"^\d{4}(\.\d{2}){0,2}$"),
+        allow_empty=True,
         help_text="HS headings or subheadings, e.g. 2825.20",
     )
 

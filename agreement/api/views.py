@@ -37,7 +37,8 @@ class AgreementViewSet(CreateReadUpdateViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = services.agreement_update(
-            actor=actor_for(self.request.user), agreement=serializer.instance,
+            actor=actor_for(self.request.user),
+            agreement=serializer.instance,
             **serializer.validated_data,
         )
 
@@ -61,7 +62,11 @@ class ChapterViewSet(CreateReadUpdateViewSet):
         return chapter_list_for(actor_for(self.request.user))
 
     def get_serializer_class(self):
-        return ChapterUpdateSerializer if self.action in {"update", "partial_update"} else ChapterSerializer
+        return (
+            ChapterUpdateSerializer
+            if self.action in {"update", "partial_update"}
+            else ChapterSerializer
+        )
 
     def perform_create(self, serializer):
         serializer.instance = services.chapter_create(
@@ -70,7 +75,8 @@ class ChapterViewSet(CreateReadUpdateViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = services.chapter_update(
-            actor=actor_for(self.request.user), chapter=serializer.instance,
+            actor=actor_for(self.request.user),
+            chapter=serializer.instance,
             **serializer.validated_data,
         )
 
@@ -83,7 +89,11 @@ class MineralViewSet(CreateReadUpdateViewSet):
         return mineral_list_for(actor_for(self.request.user))
 
     def get_serializer_class(self):
-        return MineralUpdateSerializer if self.action in {"update", "partial_update"} else MineralSerializer
+        return (
+            MineralUpdateSerializer
+            if self.action in {"update", "partial_update"}
+            else MineralSerializer
+        )
 
     def perform_create(self, serializer):
         serializer.instance = services.mineral_create(
@@ -92,6 +102,7 @@ class MineralViewSet(CreateReadUpdateViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = services.mineral_update(
-            actor=actor_for(self.request.user), mineral=serializer.instance,
+            actor=actor_for(self.request.user),
+            mineral=serializer.instance,
             **serializer.validated_data,
         )

@@ -2,13 +2,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework import serializers
 
+from config.serializers import ModelSerializer
 from parties.access import actor_for
 from parties.models import Party
 
 from ..models import ActionItem, Comment, Position, Round
 
 
-class RoundSerializer(serializers.ModelSerializer):
+class RoundSerializer(ModelSerializer):
     class Meta:
         model = Round
         fields = ["id", "agreement", "number", "venue", "starts_on", "ends_on", "closed_at"]
@@ -19,17 +20,29 @@ class RoundUpdateSerializer(RoundSerializer):
         read_only_fields = ["agreement"]
 
 
-class PositionSerializer(serializers.ModelSerializer):
+class PositionSerializer(ModelSerializer):
     party = serializers.SlugRelatedField(slug_field="code", queryset=Party.objects.all())
-    reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=500)
+    reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=500
+    )
     internal_note = serializers.CharField(
-        required=False, allow_blank=True,
+        required=False,
+        allow_blank=True,
         help_text="Seen by the party's own delegation only; omitted for everyone else.",
     )
 
     class Meta:
         model = Position
-        fields = ["id", "provision", "party", "stance", "note", "internal_note", "reason", "updated_at"]
+        fields = [
+            "id",
+            "provision",
+            "party",
+            "stance",
+            "note",
+            "internal_note",
+            "reason",
+            "updated_at",
+        ]
         # One position per party and provision: POST records or replaces it.
         validators = []
 
@@ -46,15 +59,22 @@ class PositionUpdateSerializer(PositionSerializer):
         read_only_fields = ["provision", "party"]
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
     party = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Comment
         fields = [
-            "id", "provision", "provision_version", "author", "party", "visibility", "body",
-            "created_at", "updated_at",
+            "id",
+            "provision",
+            "provision_version",
+            "author",
+            "party",
+            "visibility",
+            "body",
+            "created_at",
+            "updated_at",
         ]
 
 
@@ -63,10 +83,12 @@ class CommentUpdateSerializer(CommentSerializer):
         read_only_fields = ["provision", "provision_version"]
 
 
-class ActionItemSerializer(serializers.ModelSerializer):
+class ActionItemSerializer(ModelSerializer):
     owner_party = serializers.SlugRelatedField(slug_field="code", queryset=Party.objects.all())
     assignee = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.all(), required=False,
+        slug_field="username",
+        queryset=get_user_model().objects.all(),
+        required=False,
         allow_null=True,
     )
     overdue = serializers.SerializerMethodField()
@@ -74,8 +96,20 @@ class ActionItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ActionItem
         fields = [
-            "id", "agreement", "title", "description", "owner_party", "assignee", "due_on",
-            "provision", "round", "done", "done_at", "overdue", "created_by", "created_at",
+            "id",
+            "agreement",
+            "title",
+            "description",
+            "owner_party",
+            "assignee",
+            "due_on",
+            "provision",
+            "round",
+            "done",
+            "done_at",
+            "overdue",
+            "created_by",
+            "created_at",
         ]
         read_only_fields = ["done_at", "created_by", "created_at"]
 

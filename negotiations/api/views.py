@@ -36,7 +36,9 @@ class RoundViewSet(CreateReadUpdateViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = services.round_update(
-            actor=actor_for(self.request.user), round_=serializer.instance, **serializer.validated_data
+            actor=actor_for(self.request.user),
+            round_=serializer.instance,
+            **serializer.validated_data,
         )
 
 
@@ -59,11 +61,15 @@ class PositionViewSet(CreateReadUpdateViewSet):
     def perform_update(self, serializer):
         position = serializer.instance
         data = {
-            "stance": position.stance, "note": position.note, "internal_note": position.internal_note,
+            "stance": position.stance,
+            "note": position.note,
+            "internal_note": position.internal_note,
             **serializer.validated_data,
         }
         serializer.instance = services.position_record(
-            actor=actor_for(self.request.user), provision=position.provision, party=position.party,
+            actor=actor_for(self.request.user),
+            provision=position.provision,
+            party=position.party,
             **data,
         )
 
@@ -87,7 +93,8 @@ class CommentViewSet(CreateReadUpdateViewSet, mixins.DestroyModelMixin):
 
     def perform_update(self, serializer):
         serializer.instance = services.comment_update(
-            actor=actor_for(self.request.user), comment=serializer.instance,
+            actor=actor_for(self.request.user),
+            comment=serializer.instance,
             **serializer.validated_data,
         )
 
@@ -111,7 +118,9 @@ class ActionItemViewSet(CreateReadUpdateViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("done", None)
-        serializer.instance = services.action_item_create(actor=actor_for(self.request.user), **data)
+        serializer.instance = services.action_item_create(
+            actor=actor_for(self.request.user), **data
+        )
 
     def perform_update(self, serializer):
         actor = actor_for(self.request.user)

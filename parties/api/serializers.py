@@ -1,9 +1,9 @@
-from rest_framework import serializers
+from config.serializers import ModelSerializer
 
 from ..models import Party
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(ModelSerializer):
     class Meta:
         model = Party
         fields = ["id", "code", "name", "lead_agency", "kind", "colour"]

@@ -15,12 +15,20 @@ class PartyViewSet(CreateReadUpdateViewSet):
     search_fields = ["code", "name", "lead_agency"]
 
     def get_serializer_class(self):
-        return PartyUpdateSerializer if self.action in {"update", "partial_update"} else PartySerializer
+        return (
+            PartyUpdateSerializer
+            if self.action in {"update", "partial_update"}
+            else PartySerializer
+        )
 
     def perform_create(self, serializer):
-        serializer.instance = party_create(actor=actor_for(self.request.user), **serializer.validated_data)
+        serializer.instance = party_create(
+            actor=actor_for(self.request.user), **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = party_update(
-            actor=actor_for(self.request.user), party=serializer.instance, **serializer.validated_data
+            actor=actor_for(self.request.user),
+            party=serializer.instance,
+            **serializer.validated_data,
         )

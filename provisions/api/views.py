@@ -14,7 +14,10 @@ from ..selectors import provision_list_for
 from .serializers import ProvisionSerializer, ProvisionStatusSerializer, ProvisionUpdateSerializer
 
 IF_MATCH = OpenApiParameter(
-    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
     description='The version you edited, as returned in ETag (e.g. "3"). Or send `version` in the body.',
 )
 
@@ -25,7 +28,7 @@ def parse_if_match(value: str | None) -> int | None:
         return None
     token = value.strip().removeprefix("W/").strip('"')
     if not token.isdigit():
-        raise ValidationError({"If-Match": f"Expected a version such as \"3\", got {value!r}."})
+        raise ValidationError({"If-Match": f'Expected a version such as "3", got {value!r}.'})
     return int(token)
 
 
@@ -41,8 +44,9 @@ def conflict_response(conflict: services.VersionConflict) -> Response:
     )
 
 
-@extend_schema_view(update=extend_schema(parameters=[IF_MATCH]),
-                    partial_update=extend_schema(parameters=[IF_MATCH]))
+@extend_schema_view(
+    update=extend_schema(parameters=[IF_MATCH]), partial_update=extend_schema(parameters=[IF_MATCH])
+)
 class ProvisionViewSet(CreateReadUpdateViewSet):
     """Provisions with their bracketed text. Updates need the version you edited (If-Match or `version`)."""
 
@@ -86,8 +90,11 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
                 {"version": "Send the version you edited, as If-Match or a `version` field."}
             )
         serializer.instance = services.provision_update(
-            actor=actor_for(self.request.user), provision=serializer.instance,
-            expected_version=expected, reason=data.pop("reason", ""), **data,
+            actor=actor_for(self.request.user),
+            provision=serializer.instance,
+            expected_version=expected,
+            reason=data.pop("reason", ""),
+            **data,
         )
 
     @extend_schema(request=ProvisionStatusSerializer, responses=ProvisionSerializer)
@@ -99,11 +106,14 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
         serializer.is_valid(raise_exception=True)
         try:
             provision = services.provision_set_status(
-                actor=actor_for(request.user), provision=provision,
+                actor=actor_for(request.user),
+                provision=provision,
                 status=serializer.validated_data["status"],
                 expected_version=serializer.validated_data.get("version"),
                 reason=serializer.validated_data.get("reason", ""),
             )
         except services.VersionConflict as conflict:
             return conflict_response(conflict)
-        return Response(ProvisionSerializer(provision).data, headers={"ETag": f'"{provision.version}"'})
+        return Response(
+            ProvisionSerializer(provision).data, headers={"ETag": f'"{provision.version}"'}
+        )

@@ -1,0 +1,115 @@
+"""Shared fixtures: a small negotiation (US and EU delegations in every role, an observer party JP),
+API clients signed in as any of them, and the rule that missing services fail under REQUIRE_SERVICES.
+"""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from agreement.models import Participation
+from parties.access import actor_for
+from parties.models import Membership
+from provisions import services as provision_services
+from tests.factories import (
+    AgreementFactory,
+    ChapterFactory,
+    MembershipFactory,
+    MineralFactory,
+    ParticipationFactory,
+    PartyFactory,
+    UserFactory,
+)
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need_service(reason: str) -> None:
+    """Skip when a real service is missing, or fail when CI said the services must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"Required service unavailable: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass
+class World:
+    agreement: object
+    chapter: object
+    mineral: object
+    us: object
+    eu: object
+    jp: object
+
+    def user(self, party_code: str, role: str):
+        """The user holding `role` in the delegation of `party_code` (us-lead, eu-observer, ...)."""
+        return Membership.objects.get(
+            party__code=party_code, role=role, user__username=f"{party_code.lower()}-{role}"
+        ).user
+
+
+@pytest.fixture
+def world(db) -> World:
+    agreement = AgreementFactory(title="Plurilateral Agreement on Trade in Critical Minerals")
+    us = PartyFactory(code="US", name="United States", lead_agency="USTR")
+    eu = PartyFactory(code="EU", name="European Union", lead_agency="DG TRADE")
+    jp = PartyFactory(code="JP", name="Japan", lead_agency="METI")
+    ParticipationFactory(agreement=agreement, party=us)
+    ParticipationFactory(agreement=agreement, party=eu)
+    ParticipationFactory(agreement=agreement, party=jp, standing=Participation.Standing.OBSERVER)
+    for party in (us, eu, jp):
+        for role in Membership.Role.values:
+            MembershipFactory(
+                user=UserFactory(username=f"{party.code.lower()}-{role}"), party=party, role=role
+            )
+    UserFactory(username="secretariat", is_staff=True)
+    return World(
+        agreement=agreement,
+        chapter=ChapterFactory(agreement=agreement, number=2, title="Trade measures"),
+        mineral=MineralFactory(agreement=agreement, name="Lithium"),
+        us=us,
+        eu=eu,
+        jp=jp,
+    )
+
+
+@pytest.fixture
+def secretariat(world):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="secretariat")
+
+
+@pytest.fixture
+def make_provision(world):
+    """Table a provision through the service, as us-negotiator unless told otherwise."""
+    counter = iter(range(1, 10_000))
+
+    def make(body: str = "The Parties shall cooperate.", *, by=None, **fields):
+        author = by or world.user("US", "negotiator")
+        defaults = {
+            "agreement": world.agreement,
+            "chapter": world.chapter,
+            "number": f"2.{next(counter)}",
+            "heading": "Reference prices",
+            "category": "trade_measures",
+            "body": body,
+        }
+        return provision_services.provision_create(
+            actor=actor_for(author), **{**defaults, **fields}
+        )
+
+    return make
+
+
+@pytest.fixture
+def api():
+    """An API client signed in as the given user: api(user).get(...)."""
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for

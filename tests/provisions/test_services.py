@@ -1,0 +1,185 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from parties.access import actor_for
+from provisions import services
+from provisions.models import Provision
+
+
+def test_create_records_version_one_with_author_party_and_reason(world, make_provision):
+    provision = make_provision("The Parties [US: shall][EU: should] cooperate.")
+
+    assert provision.version == 1
+    assert provision.bracket_count == 2
+    assert provision.proposed_by == world.us
+    record = provision.history.get()
+    assert record.version == 1
+    assert record.history_user.username == "us-negotiator"
+    assert record.history_party == "US"
+    assert record.history_change_reason == "Created"
+
+
+def test_update_with_current_version_writes_next_version_and_history(world, make_provision):
+    provision = make_provision()
+    eu = actor_for(world.user("EU", "negotiator"))
+
+    updated = services.provision_update(
+        actor=eu,
+        provision=provision,
+        expected_version=1,
+        body="The Parties [EU: shall endeavour to] cooperate.",
+        reason="EU proposal",
+    )
+
+    assert updated.version == 2
+    assert updated.bracket_count == 1
+    latest = updated.history.order_by("-version").first()
+    assert (latest.version, latest.history_change_reason, latest.history_party) == (
+        2,
+        "EU proposal",
+        "EU",
+    )
+    assert latest.history_user.username == "eu-negotiator"
+
+
+def test_update_with_stale_version_raises_conflict_and_changes_nothing(world, make_provision):
+    provision = make_provision()
+    actor = actor_for(world.user("US", "negotiator"))
+    services.provision_update(actor=actor, provision=provision, expected_version=1, body="First.")
+
+    with pytest.raises(services.VersionConflict) as caught:
+        services.provision_update(
+            actor=actor, provision=provision, expected_version=1, body="Second."
+        )
+
+    assert caught.value.current.version == 2
+    assert caught.value.current.body == "First."
+    assert Provision.objects.get(pk=provision.pk).body == "First."
+    assert provision.history.count() == 2
+
+
+def test_update_defaults_a_reason_naming_the_changed_fields(world, make_provision):
+    provision = make_provision()
+    services.provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        heading="Price floors",
+        body="New text.",
+    )
+    assert (
+        provision.history.order_by("-version").first().history_change_reason
+        == "Edited body, heading"
+    )
+
+
+def test_invalid_bracket_text_is_refused_with_line_and_column(world, make_provision):
+    provision = make_provision()
+    with pytest.raises(services.InvalidBracketText) as caught:
+        services.provision_update(
+            actor=actor_for(world.user("US", "negotiator")),
+            provision=provision,
+            expected_version=1,
+            body="Fine line.\n[XX: unknown party",
+        )
+    errors = {(e.line, e.column, e.code) for e in caught.value.bracket_errors}
+    assert (2, 1, "unclosed-bracket") in errors
+    assert any(code == "unknown-party" for _, _, code in errors)
+    assert Provision.objects.get(pk=provision.pk).version == 1
+
+
+def test_party_codes_outside_the_agreement_are_unknown(world, make_provision):
+    with pytest.raises(services.InvalidBracketText, match="AU"):
+        make_provision("The Parties [AU: shall] cooperate.")
+
+
+def test_oversized_text_is_refused_naming_the_limit(world, make_provision, settings):
+    settings.PROVISION_BODY_MAX_CHARS = 100
+    with pytest.raises(ValidationError, match="limit is 100"):
+        make_provision("x" * 101)
+
+
+def test_agreed_needs_a_text_without_brackets(world, make_provision):
+    provision = make_provision("The Parties [shall] cooperate.")
+    lead = actor_for(world.user("US", "lead"))
+    for status in ("tabled", "under_negotiation"):
+        provision = services.provision_set_status(actor=lead, provision=provision, status=status)
+
+    with pytest.raises(ValidationError, match="still holds 1 bracketed"):
+        services.provision_set_status(actor=lead, provision=provision, status="agreed")
+
+    provision = services.provision_update(
+        actor=lead,
+        provision=provision,
+        expected_version=provision.version,
+        body="The Parties shall cooperate.",
+    )
+    agreed = services.provision_set_status(actor=lead, provision=provision, status="agreed")
+    assert agreed.status == "agreed"
+    assert (
+        agreed.history.order_by("-version").first().history_change_reason
+        == "Status changed to agreed"
+    )
+
+
+def test_status_moves_only_along_allowed_steps(world, make_provision):
+    provision = make_provision()
+    with pytest.raises(ValidationError, match="can move to tabled, withdrawn, not agreed"):
+        services.provision_set_status(
+            actor=actor_for(world.user("US", "lead")), provision=provision, status="agreed"
+        )
+
+
+def test_agreed_text_is_frozen_until_reopened(world, make_provision):
+    provision = make_provision()
+    lead = actor_for(world.user("EU", "lead"))
+    for status in ("tabled", "under_negotiation", "agreed"):
+        provision = services.provision_set_status(actor=lead, provision=provision, status=status)
+    with pytest.raises(ValidationError, match="reopen it"):
+        services.provision_update(
+            actor=lead, provision=provision, expected_version=provision.version, body="Changed."
+        )
+
+
+@pytest.mark.parametrize("role", ["observer", "reviewer"])
+def test_roles_below_negotiator_cannot_edit_text(world, make_provision, role):
+    provision = make_provision()
+    with pytest.raises(PermissionDenied):
+        services.provision_update(
+            actor=actor_for(world.user("US", role)),
+            provision=provision,
+            expected_version=1,
+            body="x",
+        )
+
+
+def test_negotiator_cannot_change_status(world, make_provision):
+    with pytest.raises(PermissionDenied):
+        services.provision_set_status(
+            actor=actor_for(world.user("US", "negotiator")),
+            provision=make_provision(),
+            status="tabled",
+        )
+
+
+def test_negotiator_cannot_propose_on_another_partys_behalf(world, make_provision):
+    with pytest.raises(PermissionDenied, match="on behalf of EU"):
+        make_provision(proposed_by=world.eu)
+
+
+def test_observer_standing_party_cannot_edit(world, make_provision):
+    provision = make_provision()
+    with pytest.raises(PermissionDenied, match="observes this agreement"):
+        services.provision_update(
+            actor=actor_for(world.user("JP", "lead")),
+            provision=provision,
+            expected_version=1,
+            body="x",
+        )
+
+
+def test_chapter_of_another_agreement_is_refused(world, make_provision):
+    from tests.factories import ChapterFactory
+
+    with pytest.raises(ValidationError, match="another agreement"):
+        make_provision(chapter=ChapterFactory())
