@@ -29,7 +29,7 @@ import html
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
 from operator import ne
@@ -59,22 +59,39 @@ _WORD_CHAR = r"[\w\u0300-\u036f]"
 _WORD = rf"{_WORD_CHAR}+(?:['\u2019-]{_WORD_CHAR}+)*"
 _TOKEN_RE = re.compile(rf"\\[\[\]]|{_WORD}|\s+|[^\w\s]")
 _WORD_RE = re.compile(_WORD)
-_WORD_OR_NEWLINE_RE = re.compile(rf"{_WORD_CHAR}|\n")
+# An equality with none of these between two changes is merged into them (see _clean_up).
+_KEEP_EQUAL_RE = re.compile(rf"{_WORD_CHAR}|[\n\[\]]")
 _SPACE_RE = re.compile(r"\s")
-_UNIT_RE = re.compile(r"\S+\s*|\s+")
+# Diff elements inside a changed stretch: a token with the whitespace before it. (Whitespace
+# before rather than after: a stretch ends with a change, and "notify" at its end must still
+# match " notify" on the other side.)
+_ELEMENT_RE = re.compile(rf"\s*(?:\\[\[\]]|{_WORD}|[^\w\s])|\s+")
 # Clause segments for the coarse alignment. The cut points only have to be deterministic, not
 # linguistically right; the final segment may be empty, which is harmless.
-_SEGMENT_RE = re.compile(r"[^\n.;:,!?]*(?:[.;:,!?]+[ \t]*|\n+|\Z)")
+_SEGMENT_RE = re.compile(r"[^\n.;:,!?]*+(?:[.;:,!?]++[ \t]*+|\n++|\Z)")
 _PARAGRAPH_BREAK_RE = re.compile(r"(\n[^\S\n]*\n\s*)")
 
 _WORD_EXTRA = frozenset("_-'\u2019")
 
 # Myers' inner loop runs at most this many times per call and in total per diff_text call. The
 # total keeps two unrelated 200 KB texts to about a second; ordinary edits use a tiny fraction.
-_MYERS_CALL_LIMIT = 250_000
-_MYERS_TOTAL_LIMIT = 2_000_000
-# Common ends up to this long are found by a linear scan in C, longer ones by binary search.
-_SCAN_LIMIT = 512
+_MYERS_CALL_LIMIT = 200_000
+_MYERS_TOTAL_LIMIT = 1_000_000
+# Token stretches with more cells (n * m) than this are anchored before Myers runs on them.
+_PATIENCE_MIN_CELLS = 4096
+# Runs of this many elements are tried in turn as patience anchors.
+_ANCHOR_WIDTHS = (1, 4, 16)
+# Offsets tried by _resync_hunks after a mismatch, nearest first, replacements before plain
+# insertions and deletions of the same size.
+_RESYNC_WINDOW = 4
+_RESYNC_OFFSETS = sorted(
+    (
+        (skip_a, skip_b)
+        for skip_a in range(_RESYNC_WINDOW + 1)
+        for skip_b in range(_RESYNC_WINDOW + 1)
+    ),
+    key=lambda offset: (offset[0] + offset[1], abs(offset[0] - offset[1]), offset[0]),
+)[1:]
 # Below this many segments on either side, a gap goes straight to word level.
 _SEGMENT_RECURSE_MIN = 32
 
@@ -215,54 +232,87 @@ def _hunks_to_ops(a: str, b: str, hunks: list[Hunk]) -> list[DiffOp]:
     position = 0
     for a_start, a_end, b_start, b_end in hunks:
         if a_start > position:
-            append(DiffOp("equal", a[position:a_start]))
+            append(_make_op("equal", a[position:a_start]))
         if a_end > a_start:
-            append(DiffOp("delete", a[a_start:a_end]))
+            append(_make_op("delete", a[a_start:a_end]))
         if b_end > b_start:
-            append(DiffOp("insert", b[b_start:b_end]))
+            append(_make_op("insert", b[b_start:b_end]))
         position = a_end
     if position < len(a):
-        append(DiffOp("equal", a[position:]))
+        append(_make_op("equal", a[position:]))
     return ops
+
+
+def _make_op(kind: OpKind, text: str) -> DiffOp:
+    """`DiffOp(kind, text)` at a third of the cost, for the thousands a long diff produces.
+
+    A frozen dataclass's __init__ goes through object.__setattr__ per field; writing the slots
+    through their descriptors does the same thing without the Python-level call.
+    """
+    op = _new_op(DiffOp)
+    _set_kind(op, kind)
+    _set_text(op, text)
+    return op
+
+
+_new_op = object.__new__
+_set_kind = DiffOp.kind.__set__  # type: ignore[attr-defined]
+_set_text = DiffOp.text.__set__  # type: ignore[attr-defined]
 
 
 def _clean_up(a: str, b: str, hunks: list[Hunk]) -> list[Hunk]:
     """Merge neighbouring hunks whose equality in between is not worth showing.
 
-    An equality goes when it is empty, when it holds neither a word nor a line break (" ", ", "),
-    or when it is shorter than the changes on both sides and has fewer words than either of them
-    (a lone "the" between two rewritten phrases). A merged hunk is checked again against its
+    An equality goes when it is empty, when it holds no word, line break or bracket (" ", ", "),
+    or when it is shorter than the changes on both sides and has fewer words than each side of
+    either replacement (a lone "the" between two rewritten phrases). Words kept next to a plain
+    insertion or deletion always stay visible. A merged hunk is checked again against its
     predecessor, so a run of such equalities collapses into one change.
     """
     merged: list[Hunk] = []
+    # Words on each side of merged[n], counted only when needed and then carried through merges,
+    # so collapsing a long run of equalities never recounts the same text.
+    words: list[tuple[int, int] | None] = []
     for hunk in hunks:
+        hunk_words: tuple[int, int] | None = None
         while merged:
-            previous = merged[-1]
-            if not _absorbable(a, b, previous, hunk):
-                break
+            left = merged[-1]
+            start, end = left[1], hunk[0]
+            if start == end or _KEEP_EQUAL_RE.search(a, start, end) is None:
+                equal_words = 0
+            else:
+                size = end - start
+                # Most equalities are far longer than the changes around them: cheap test first.
+                if size >= max(left[1] - left[0], left[3] - left[2]) or size >= max(
+                    hunk[1] - hunk[0], hunk[3] - hunk[2]
+                ):
+                    break
+                equal_words = len(_WORD_RE.findall(a, start, end))
+                if words[-1] is None:
+                    words[-1] = _count_words(a, b, left)
+                if hunk_words is None:
+                    hunk_words = _count_words(a, b, hunk)
+                if not (equal_words < min(words[-1]) and equal_words < min(hunk_words)):
+                    break
+            left_words = words.pop()
             merged.pop()
-            hunk = (previous[0], hunk[1], previous[2], hunk[3])
+            if left_words is not None and hunk_words is not None:
+                hunk_words = (
+                    left_words[0] + equal_words + hunk_words[0],
+                    left_words[1] + equal_words + hunk_words[1],
+                )
+            else:
+                hunk_words = None
+            hunk = (left[0], hunk[1], left[2], hunk[3])
         merged.append(hunk)
+        words.append(hunk_words)
     return merged
 
 
-def _absorbable(a: str, b: str, left: Hunk, right: Hunk) -> bool:
-    start, end = left[1], right[0]
-    if start == end or _WORD_OR_NEWLINE_RE.search(a, start, end) is None:
-        return True
-    size = end - start
-    # Cheap length test first: most equalities are far longer than the changes around them.
-    if size >= max(left[1] - left[0], left[3] - left[2]) or size >= max(
-        right[1] - right[0], right[3] - right[2]
-    ):
-        return False
-    words = len(_WORD_RE.findall(a, start, end))
-    return words < _hunk_words(a, b, left) and words < _hunk_words(a, b, right)
-
-
-def _hunk_words(a: str, b: str, hunk: Hunk) -> int:
-    return max(
-        len(_WORD_RE.findall(a, hunk[0], hunk[1])), len(_WORD_RE.findall(b, hunk[2], hunk[3]))
+def _count_words(a: str, b: str, hunk: Hunk) -> tuple[int, int]:
+    return (
+        len(_WORD_RE.findall(a, hunk[0], hunk[1])),
+        len(_WORD_RE.findall(b, hunk[2], hunk[3])),
     )
 
 
@@ -280,8 +330,8 @@ class _Differ:
         self.myers_budget = _MYERS_TOTAL_LIMIT
 
     def hunks(self) -> list[Hunk]:
-        segments_a = _SEGMENT_RE.findall(self.a)
-        segments_b = _SEGMENT_RE.findall(self.b)
+        self.segments_a = segments_a = _SEGMENT_RE.findall(self.a)
+        self.segments_b = segments_b = _SEGMENT_RE.findall(self.b)
         self.starts_a = list(accumulate(map(len, segments_a), initial=0))
         self.starts_b = list(accumulate(map(len, segments_b), initial=0))
         self._align_segments(segments_a, segments_b, 0, len(segments_a), 0, len(segments_b))
@@ -311,19 +361,27 @@ class _Differ:
         any pair turns out not to be alike, the stretch is diffed as a whole instead.
         """
         starts_a, starts_b = self.starts_a, self.starts_b
-        if i_end - i == j_end - j > 1:
+        seg_a, seg_b = self.segments_a, self.segments_b
+        count = i_end - i
+        if count == j_end - j:
             middles = []
-            for offset in range(i_end - i):
-                a_start, a_end = starts_a[i + offset], starts_a[i + offset + 1]
-                b_start, b_end = starts_b[j + offset], starts_b[j + offset + 1]
-                middle = self._trim(a_start, a_end, b_start, b_end)
+            for offset in range(count):
+                x, y = seg_a[i + offset], seg_b[j + offset]
+                if x == y:
+                    continue  # a repeated clause: no anchor, but unchanged
+                prefix, suffix = _trim_lengths(x, y)
                 # Alike: the common ends cover at least half of each segment.
-                if (
-                    2 * (middle[1] - middle[0]) > a_end - a_start
-                    or 2 * (middle[3] - middle[2]) > b_end - b_start
-                ):
+                if count > 1 and 2 * (prefix + suffix) < max(len(x), len(y)):
                     break
-                middles.append(middle)
+                a_start, b_start = starts_a[i + offset], starts_b[j + offset]
+                middles.append(
+                    (
+                        a_start + prefix,
+                        a_start + len(x) - suffix,
+                        b_start + prefix,
+                        b_start + len(y) - suffix,
+                    )
+                )
             else:
                 for middle in middles:
                     self._diff_middle(*middle)
@@ -332,12 +390,7 @@ class _Differ:
 
     def _trim(self, a_start: int, a_end: int, b_start: int, b_end: int) -> Hunk:
         """Cut the common prefix and suffix off a stretch, keeping whole words on both ends."""
-        a, b = self.a, self.b
-        shorter = min(a_end - a_start, b_end - b_start)
-        prefix = _common_prefix(a, a_start, b, b_start, shorter)
-        prefix = _snap_prefix(a, a_start, a_end, b, b_start, b_end, prefix)
-        suffix = _common_suffix(a, a_end, b, b_end, shorter - prefix)
-        suffix = _snap_suffix(a, a_start, a_end, b, b_start, b_end, suffix)
+        prefix, suffix = _trim_lengths(self.a[a_start:a_end], self.b[b_start:b_end])
         return (a_start + prefix, a_end - suffix, b_start + prefix, b_end - suffix)
 
     def _diff_middle(self, a_start: int, a_end: int, b_start: int, b_end: int) -> None:
@@ -353,23 +406,33 @@ class _Differ:
             self.out.append((a_start, a_end, b_start, b_end))
 
     def _diff_words(self, a_start: int, a_end: int, b_start: int, b_end: int) -> None:
-        """Diff a trimmed stretch of several words on whole words, then trim each change.
+        """Diff a trimmed stretch of several words token by token.
 
-        Units are a word with the whitespace after it, so equal units are equal text and Myers
-        walks half as many elements as with tokens. A changed unit pair such as "shall]" and
-        "should]" is trimmed once more to the tokens that differ.
+        Each element is a token with the whitespace before it, so the walk takes about one step
+        per word instead of two, and equal elements are equal text. A change keeps its leading
+        whitespace only where that whitespace differs too.
         """
-        a, b = self.a, self.b
-        units_a = _UNIT_RE.findall(a, a_start, a_end)
-        units_b = _UNIT_RE.findall(b, b_start, b_end)
-        offsets_a = list(accumulate(map(len, units_a), initial=a_start))
-        offsets_b = list(accumulate(map(len, units_b), initial=b_start))
+        elements_a = _ELEMENT_RE.findall(self.a, a_start, a_end)
+        elements_b = _ELEMENT_RE.findall(self.b, b_start, b_end)
         found: list[Hunk] = []
-        self._diff_sequences(units_a, units_b, 0, len(units_a), 0, len(units_b), found)
+        self._diff_sequences(elements_a, elements_b, 0, len(elements_a), 0, len(elements_b), found)
+        if not found:
+            return
+        offsets_a = list(accumulate(map(len, elements_a), initial=a_start))
+        offsets_b = list(accumulate(map(len, elements_b), initial=b_start))
         for i1, i2, j1, j2 in found:
             x1, x2, y1, y2 = offsets_a[i1], offsets_a[i2], offsets_b[j1], offsets_b[j2]
-            if x1 < x2 and y1 < y2 and (a[x1] == b[y1] or a[x2 - 1] == b[y2 - 1]):
-                x1, x2, y1, y2 = self._trim(x1, x2, y1, y2)
+            if i1 < i2 and j1 < j2:
+                first_a, first_b = elements_a[i1], elements_b[j1]
+                token_a, token_b = first_a.lstrip(), first_b.lstrip()
+                space = len(first_a) - len(token_a)
+                if first_a[:space] == first_b[: len(first_b) - len(token_b)]:
+                    x1 += space
+                    y1 += space
+                elif (
+                    token_a == token_b or elements_a[i2 - 1].lstrip() == elements_b[j2 - 1].lstrip()
+                ):
+                    x1, x2, y1, y2 = self._trim(x1, x2, y1, y2)  # only whitespace differs
             self.out.append((x1, x2, y1, y2))
 
     def _diff_sequences(
@@ -393,7 +456,7 @@ class _Differ:
             if alo < ahi or blo < bhi:
                 out.append((alo, ahi, blo, bhi))
             return
-        if (ahi - alo) * (bhi - blo) > 4096:
+        if (ahi - alo) * (bhi - blo) > _PATIENCE_MIN_CELLS:
             blocks = _matching_blocks(seq_a, seq_b, alo, ahi, blo, bhi)
             if blocks:
                 i, j = alo, blo
@@ -401,6 +464,11 @@ class _Differ:
                     self._diff_sequences(seq_a, seq_b, i, block_i, j, block_j, out)
                     i, j = block_i + size, block_j + size
                 self._diff_sequences(seq_a, seq_b, i, ahi, j, bhi, out)
+                return
+        if (ahi - alo) * (bhi - blo) <= _PATIENCE_MIN_CELLS:
+            found = _resync_hunks(seq_a, seq_b, alo, ahi, blo, bhi)
+            if found is not None:
+                out.extend(found)
                 return
         found = self._myers(seq_a[alo:ahi], seq_b[blo:bhi])
         if found is None:
@@ -441,6 +509,41 @@ class _Differ:
         raise AssertionError("unreachable: Myers always ends by d = n + m")
 
 
+def _resync_hunks(
+    seq_a: Sequence[str], seq_b: Sequence[str], alo: int, ahi: int, blo: int, bhi: int
+) -> list[Hunk] | None:
+    """Hunks for a short stretch of sparse changes, or None to leave it to Myers.
+
+    Walks both sides; at each mismatch it takes the nearest offsets (fewest skipped elements,
+    replacements before plain insertions or deletions) where the two sides agree again. In a
+    clause with two or three scattered edits that is the minimal script, found in a few
+    compares instead of Myers' quadratic number of steps; when no such point lies within the
+    window, Myers decides.
+    """
+    hunks: list[Hunk] = []
+    i, j = alo, blo
+    while i < ahi and j < bhi:
+        if seq_a[i] == seq_b[j]:
+            i += 1
+            j += 1
+            continue
+        for skip_a, skip_b in _RESYNC_OFFSETS:
+            x, y = i + skip_a, j + skip_b
+            if x >= ahi or y >= bhi:
+                if x == ahi and y == bhi:
+                    break  # the rest of both sides is one change
+                continue
+            if seq_a[x] == seq_b[y]:
+                break
+        else:
+            return None
+        hunks.append((i, x, j, y))
+        i, j = x, y
+    if i < ahi or j < bhi:
+        hunks.append((i, ahi, j, bhi))
+    return hunks
+
+
 def _backtrack(trace: list[list[int]], n: int, m: int) -> list[Hunk]:
     """Walk Myers' trace back from (n, m) and group the edits between diagonals into hunks."""
     hunks: list[Hunk] = []
@@ -449,14 +552,12 @@ def _backtrack(trace: list[list[int]], n: int, m: int) -> list[Hunk]:
     for d in range(len(trace) - 1, 0, -1):
         frontier = trace[d]  # frontier[k + d + 1] is the furthest x on diagonal k after d - 1
         k = x - y
-        if k == -d or (k != d and frontier[k - 1 + d + 1] < frontier[k + 1 + d + 1]):
-            prev_k = k + 1
-        else:
-            prev_k = k - 1
+        came_down = k == -d or (k != d and frontier[k + d] < frontier[k + d + 2])
+        prev_k = k + 1 if came_down else k - 1
         prev_x = frontier[prev_k + d + 1]
         prev_y = prev_x - prev_k
         # The snake from after the edit up to (x, y) is equal text: it closes the current hunk.
-        edit_x, edit_y = (prev_x, prev_y + 1) if prev_k == k + 1 else (prev_x + 1, prev_y)
+        edit_x, edit_y = (prev_x, prev_y + 1) if came_down else (prev_x + 1, prev_y)
         snake = x - edit_x
         if snake > 0:
             if (end_x, end_y) != (x, y):
@@ -474,16 +575,18 @@ def _matching_blocks(
 ) -> list[tuple[int, int, int]]:
     """Equal runs `(i, j, size)` in order, grown from elements unique on both sides (patience).
 
-    Returns nothing when no element is unique on both sides of the given ranges.
+    When no single element is unique, runs of a few elements are tried. Returns nothing when
+    nothing is unique on both sides of the given ranges.
     """
-    part_a = seq_a[alo:ahi]
-    part_b = seq_b[blo:bhi]
-    count_b = Counter(part_b)
-    unique = {item for item, count in Counter(part_a).items() if count == 1 and count_b[item] == 1}
-    if not unique:
+    anchors: list[tuple[int, int]] = []
+    for width in _ANCHOR_WIDTHS:
+        if width > 1 and (ahi - alo) * (bhi - blo) <= _PATIENCE_MIN_CELLS:
+            break  # small enough for Myers as it is
+        anchors = _unique_anchors(seq_a, seq_b, alo, ahi, blo, bhi, width)
+        if anchors:
+            break
+    if not anchors:
         return []
-    position_b = {item: j for j, item in enumerate(part_b, blo) if item in unique}
-    anchors = [(i, position_b[item]) for i, item in enumerate(part_a, alo) if item in unique]
     targets = [j for _, j in anchors]
     if targets != sorted(targets):  # moved text: keep the longest chain that keeps order
         anchors = _longest_increasing(anchors)
@@ -503,6 +606,31 @@ def _matching_blocks(
         blocks.append((i, j, end_i - i))
         done_a, done_b = end_i, end_j
     return blocks
+
+
+def _unique_anchors(
+    seq_a: Sequence[Hashable],
+    seq_b: Sequence[Hashable],
+    alo: int,
+    ahi: int,
+    blo: int,
+    bhi: int,
+    width: int,
+) -> list[tuple[int, int]]:
+    """Start pairs `(i, j)` of runs of `width` elements that occur once in each range."""
+    if width == 1:
+        part_a: Sequence[Hashable] = seq_a[alo:ahi]
+        part_b: Sequence[Hashable] = seq_b[blo:bhi]
+    else:
+        # With a small vocabulary no single element is unique, but a run of several usually is.
+        part_a = list(zip(*(seq_a[alo + shift : ahi] for shift in range(width)), strict=False))
+        part_b = list(zip(*(seq_b[blo + shift : bhi] for shift in range(width)), strict=False))
+    count_b = Counter(part_b)
+    unique = {item for item, count in Counter(part_a).items() if count == 1 and count_b[item] == 1}
+    if not unique:
+        return []
+    position_b = {item: j for j, item in enumerate(part_b, blo) if item in unique}
+    return [(i, position_b[item]) for i, item in enumerate(part_a, alo) if item in unique]
 
 
 def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -528,89 +656,51 @@ def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return chain
 
 
-def _common_prefix(a: str, a_start: int, b: str, b_start: int, limit: int) -> int:
-    """Length of the common prefix of a[a_start:] and b[b_start:], at most `limit`."""
-    if limit <= 0 or a[a_start] != b[b_start]:
-        return 0
-    if limit > _SCAN_LIMIT:
-        return _common_prefix_long(a, a_start, b, b_start, limit)
-    # The first mismatch, found by iterators that run in C: no Python step per character.
-    pairs = map(ne, a[a_start : a_start + limit], b[b_start : b_start + limit])
-    return next(compress(count(), pairs), limit)
+def _trim_lengths(x: str, y: str) -> tuple[int, int]:
+    """Lengths of the common prefix and suffix of `x` and `y`, snapped to whole words.
+
+    They never overlap. The first mismatch is found by iterators that run in C, so a long
+    equal run costs no Python step per character; this runs at least once per change.
+    """
+    shorter = min(len(x), len(y))
+    prefix = 0
+    if shorter and x[0] == y[0]:
+        prefix = next(compress(count(), map(ne, x, y)), shorter)
+        last = x[prefix - 1]
+        if last == "\\" or _is_word_char(last):
+            prefix = _snap_prefix(x, y, prefix)
+    shorter -= prefix
+    suffix = 0
+    if shorter and x[-1] == y[-1]:
+        suffix = min(next(compress(count(), map(ne, reversed(x), reversed(y))), shorter), shorter)
+        first = x[len(x) - suffix]
+        if first in "[]" or _is_word_char(first):
+            suffix = _snap_suffix(x, y, suffix)
+    return prefix, suffix
 
 
-def _common_prefix_long(a: str, a_start: int, b: str, b_start: int, limit: int) -> int:
-    # Binary search over slice compares: a long equal run costs a few memcmp calls.
-    if a.startswith(b[b_start : b_start + limit], a_start):
-        return limit
-    low, high = 1, limit - 1  # a prefix of `low` is known equal, one of `high + 1` is not
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a.startswith(b[b_start : b_start + middle], a_start):
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _common_suffix(a: str, a_end: int, b: str, b_end: int, limit: int) -> int:
-    """Length of the common suffix of a[:a_end] and b[:b_end], at most `limit`."""
-    if limit <= 0 or a[a_end - 1] != b[b_end - 1]:
-        return 0
-    if limit > _SCAN_LIMIT:
-        return _common_suffix_long(a, a_end, b, b_end, limit)
-    pairs = map(ne, a[a_end - limit : a_end][::-1], b[b_end - limit : b_end][::-1])
-    return next(compress(count(), pairs), limit)
-
-
-def _common_suffix_long(a: str, a_end: int, b: str, b_end: int, limit: int) -> int:
-    if a.endswith(b[b_end - limit : b_end], 0, a_end):
-        return limit
-    low, high = 1, limit - 1
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a.endswith(b[b_end - middle : b_end], 0, a_end):
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _snap_prefix(
-    a: str, a_start: int, a_end: int, b: str, b_start: int, b_end: int, prefix: int
-) -> int:
+def _snap_prefix(x: str, y: str, prefix: int) -> int:
     """Shorten a common prefix that ends inside a word (or an escape) to the word's start."""
-    if not prefix:
-        return 0
-    last = a[a_start + prefix - 1]
-    if last == "\\":
+    if x[prefix - 1] == "\\":
         return prefix - 1
-    if not _is_word_char(last):
+    next_x = x[prefix] if prefix < len(x) else " "
+    next_y = y[prefix] if prefix < len(y) else " "
+    if not (_is_word_char(next_x) or _is_word_char(next_y)):
         return prefix
-    next_a = a[a_start + prefix] if a_start + prefix < a_end else " "
-    next_b = b[b_start + prefix] if b_start + prefix < b_end else " "
-    if not (_is_word_char(next_a) or _is_word_char(next_b)):
-        return prefix
-    while prefix and _is_word_char(a[a_start + prefix - 1]):
+    while prefix and _is_word_char(x[prefix - 1]):
         prefix -= 1
     return prefix
 
 
-def _snap_suffix(
-    a: str, a_start: int, a_end: int, b: str, b_start: int, b_end: int, suffix: int
-) -> int:
+def _snap_suffix(x: str, y: str, suffix: int) -> int:
     """Shorten a common suffix that starts inside a word (or an escape) to the word's end."""
-    if not suffix:
-        return 0
-    first = a[a_end - suffix]
-    before_a = a[a_end - suffix - 1] if a_end - suffix > a_start else " "
-    before_b = b[b_end - suffix - 1] if b_end - suffix > b_start else " "
-    if first in "[]" and "\\" in (before_a, before_b):
+    start_x, start_y = len(x) - suffix, len(y) - suffix
+    before_x = x[start_x - 1] if start_x else " "
+    before_y = y[start_y - 1] if start_y else " "
+    if x[start_x] in "[]" and "\\" in (before_x, before_y):
         return suffix - 1
-    if not _is_word_char(first):
+    if not (_is_word_char(before_x) or _is_word_char(before_y)):
         return suffix
-    if not (_is_word_char(before_a) or _is_word_char(before_b)):
-        return suffix
-    while suffix and _is_word_char(a[a_end - suffix]):
+    while suffix and _is_word_char(x[len(x) - suffix]):
         suffix -= 1
     return suffix

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import random
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from tests.benchmarks import Row, median_ms, unavailable
 
 # Our own vocabulary, shaped like treaty prose; nothing here is copied from a real text.
 _SUBJECTS = [
@@ -156,7 +162,10 @@ def _vocabulary() -> list[str]:
 
 
 def mutate(text: str, rate: float = 0.05, seed: int = 11) -> str:
-    """Change about `rate` of the words: replace, delete or insert, scattered through the text."""
+    """Change about `rate` of the words (replace, delete or insert one), scattered through `text`.
+
+    Punctuation after a changed word stays, as it does when a drafter rewords a clause.
+    """
     rng = random.Random(seed)
     vocabulary = _vocabulary()
     lines = []
@@ -164,12 +173,14 @@ def mutate(text: str, rate: float = 0.05, seed: int = 11) -> str:
         words = []
         for word in line.split(" "):
             roll = rng.random()
-            if not word or roll >= rate:
+            core = word.rstrip(".,;:")
+            if not core or roll >= rate:
                 words.append(word)
             elif roll < rate * 0.5:
-                words.append(rng.choice(vocabulary))
+                words.append(rng.choice(vocabulary) + word[len(core) :])
             elif roll < rate * 0.75:
-                continue
+                if word != core:  # keep the clause's punctuation on the word before
+                    words[-1:] = [words[-1] + word[len(core) :]] if words else []
             else:
                 words += [word, rng.choice(vocabulary)]
         lines.append(" ".join(words))
@@ -195,3 +206,56 @@ def bracket(text: str, seed: int = 13) -> str:
             codes = ", ".join(sorted(rng.sample(_PARTY_CODES, rng.randint(1, 2))))
             out.append(f"[{codes}: {word}]")
     return " ".join(out)
+
+
+def bench_parse() -> Row:
+    """Parse a 200 KB bracketed text with provisions.brackets.parse."""
+    name = "parse 200 KB bracketed text"
+    try:
+        from provisions.brackets import parse  # written alongside; may not exist yet
+    except ImportError as error:
+        return unavailable(name, str(error))
+    text = bracket(make_text(size=190_000))  # brackets add about 6 %
+    figure = median_ms(lambda: parse(text, party_codes=_PARTY_CODES), runs=5)
+    errors = parse(text, party_codes=_PARTY_CODES).errors
+    note = f"{len(errors)} parse errors" if errors else ""
+    return Row(name=name, figure=figure, note=note)
+
+
+def bench_word_diff() -> Row:
+    """diff_text on two 200 KB versions, ~5 % of words changed, beside git's word diff."""
+    from provisions.diff import diff_text, new_text, old_text
+
+    name = "word diff 200 KB, 5 % changed"
+    old = make_text()
+    new = mutate(old)
+    ops = diff_text(old, new)
+    if old_text(ops) != old or new_text(ops) != new:
+        raise AssertionError("diff_text does not reconstruct the benchmark texts")
+    ours = median_ms(lambda: diff_text(old, new), runs=9)
+    git = shutil.which("git")
+    if git is None:
+        return Row(name=name, figure=ours, reference_name="git not available")
+    with tempfile.TemporaryDirectory() as folder:
+        old_path, new_path = Path(folder, "old.txt"), Path(folder, "new.txt")
+        old_path.write_text(old, encoding="utf-8")
+        new_path.write_text(new, encoding="utf-8")
+        command = [git, "diff", "--no-index", "--word-diff", str(old_path), str(new_path)]
+
+        def run_git() -> None:
+            # Exit status 1 means "the files differ", which is the expected answer.
+            result = subprocess.run(command, capture_output=True, check=False)
+            if result.returncode not in (0, 1):
+                raise RuntimeError(result.stderr.decode(errors="replace"))
+
+        reference = median_ms(run_git, runs=9)
+    ratio = ours / reference
+    return Row(
+        name=name,
+        figure=ours,
+        reference_figure=reference,
+        reference_name="git word-diff",
+        ratio=ratio,
+        target="≤ 2×",
+        met=ratio <= 2,
+    )
