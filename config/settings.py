@@ -208,6 +208,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AgreementStatusEnum": "agreement.models.Agreement.Status",
         "ProvisionStatusEnum": "provisions.models.Status",
+        "ProvisionChangeKindEnum": "provisions.compare.CHANGE_KINDS",
+        "PartyKindEnum": "parties.models.Party.Kind",
     },
 }
 

@@ -1,7 +1,14 @@
 """Reads of rounds, positions, comments and action items, with delegation-only material filtered."""
 
-from django.db.models import QuerySet
+import datetime
+from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from agreement.models import Agreement
 from agreement.selectors import agreement_list_for
 from parties.access import Actor
 
@@ -34,3 +41,51 @@ def action_item_list_for(actor: Actor) -> QuerySet[ActionItem]:
     return ActionItem.objects.filter(agreement__in=agreement_list_for(actor)).select_related(
         "owner_party", "assignee", "provision", "round", "agreement"
     )
+
+
+@dataclass(frozen=True)
+class PointInTime:
+    at: datetime.datetime
+    label: str
+
+
+def point_in_time(agreement: Agreement, value: str | None, *, name: str) -> PointInTime:
+    """Read a point in time: `round:N` (the close of round N), a date (its end, UTC), a date-time,
+    or nothing/`now`. Anything else is a ValidationError naming the parameter.
+    """
+    value = (value or "now").strip()
+    if value == "now":
+        return PointInTime(at=timezone.now(), label="now")
+    if value.startswith("round:"):
+        number = value.removeprefix("round:")
+        round_ = (
+            Round.objects.filter(agreement=agreement, number=number).first()
+            if number.isdigit()
+            else None
+        )
+        if round_ is None:
+            known = ", ".join(str(n) for n in agreement.rounds.values_list("number", flat=True))
+            raise ValidationError(
+                {name: f"There is no round {number} in this agreement (rounds: {known or 'none'})."}
+            )
+        if not round_.is_closed:
+            raise ValidationError(
+                {name: f"Round {round_.number} is not closed yet; its text is not fixed."}
+            )
+        return PointInTime(at=round_.closed_at, label=f"close of Round {round_.number}")
+    if (day := parse_date(value)) is not None:
+        end_of_day = datetime.datetime.combine(day, datetime.time.max, tzinfo=datetime.UTC)
+        return PointInTime(at=end_of_day, label=f"end of {day.isoformat()}")
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValidationError(
+            {
+                name: f"'{value}' is not a point in time: use round:N, YYYY-MM-DD, an ISO date-time or now."
+            }
+        )
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return PointInTime(at=moment, label=moment.isoformat())

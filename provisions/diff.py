@@ -31,8 +31,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, count
-from operator import ne
+from itertools import accumulate
 from typing import Literal
 
 __all__ = [
@@ -659,20 +658,39 @@ def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _trim_lengths(x: str, y: str) -> tuple[int, int]:
     """Lengths of the common prefix and suffix of `x` and `y`, snapped to whole words.
 
-    They never overlap. The first mismatch is found by iterators that run in C, so a long
-    equal run costs no Python step per character; this runs at least once per change.
+    They never overlap. This runs at least once per change, so it takes no Python step per
+    character: both strings become big integers with one fixed-width code unit per character,
+    and the lowest set bit of their XOR marks the first character that differs.
     """
-    shorter = min(len(x), len(y))
+    shorter = len(x) if len(x) < len(y) else len(y)
+    if not shorter:
+        return 0, 0
+    if x.isascii() and y.isascii():
+        bytes_x, bytes_y, unit_bits = x.encode("ascii"), y.encode("ascii"), 3
+    else:
+        bytes_x, bytes_y, unit_bits = x.encode("utf-32-le"), y.encode("utf-32-le"), 5
+    unit = 1 << (unit_bits - 3)
     prefix = 0
-    if shorter and x[0] == y[0]:
-        prefix = next(compress(count(), map(ne, x, y)), shorter)
+    if x[0] == y[0]:
+        size = shorter * unit
+        difference = int.from_bytes(bytes_x[:size], "little") ^ int.from_bytes(
+            bytes_y[:size], "little"
+        )
+        # Little-endian: the first characters are the low bits.
+        low_bit = (difference & -difference).bit_length() - 1
+        prefix = low_bit >> unit_bits if difference else shorter
         last = x[prefix - 1]
         if last == "\\" or _is_word_char(last):
             prefix = _snap_prefix(x, y, prefix)
-    shorter -= prefix
+    rest = shorter - prefix
     suffix = 0
-    if shorter and x[-1] == y[-1]:
-        suffix = min(next(compress(count(), map(ne, reversed(x), reversed(y))), shorter), shorter)
+    if rest and x[-1] == y[-1]:
+        size = rest * unit
+        difference = int.from_bytes(bytes_x[len(bytes_x) - size :], "big") ^ int.from_bytes(
+            bytes_y[len(bytes_y) - size :], "big"
+        )
+        low_bit = (difference & -difference).bit_length() - 1
+        suffix = low_bit >> unit_bits if difference else rest
         first = x[len(x) - suffix]
         if first in "[]" or _is_word_char(first):
             suffix = _snap_suffix(x, y, suffix)

@@ -235,3 +235,22 @@ def provision_set_status(
         reason=reason or f"Status changed to {label.lower()}",
         apply=apply,
     )
+
+
+@transaction.atomic
+def provision_revert(
+    *, actor: Actor, provision: Provision, record, expected_version: int, reason: str = ""
+) -> Provision:
+    """Make an earlier version's text and particulars current again, as a new version."""
+    return provision_update(
+        actor=actor,
+        provision=provision,
+        expected_version=expected_version,
+        reason=reason or f"Reverted to version {record.version}",
+        heading=record.heading,
+        body=record.body,
+        category=record.category,
+        chapter=Chapter.objects.get(pk=record.chapter_id),
+        number=record.number,
+        order=record.order,
+    )

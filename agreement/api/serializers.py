@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from config.serializers import ModelSerializer
 from parties.models import Party
+from provisions.compare import CHANGE_KINDS
 
 from ..models import Agreement, Chapter, Mineral, Participation
 
@@ -56,3 +57,32 @@ class MineralSerializer(ModelSerializer):
 class MineralUpdateSerializer(MineralSerializer):
     class Meta(MineralSerializer.Meta):
         read_only_fields = ["agreement"]
+
+
+class PointInTimeSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    label = serializers.CharField()
+
+
+class ProvisionChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    heading = serializers.CharField()
+    kind = serializers.ChoiceField(choices=CHANGE_KINDS)
+    moved = serializers.BooleanField()
+    from_version = serializers.IntegerField(allow_null=True)
+    to_version = serializers.IntegerField(allow_null=True)
+    fields = serializers.ListField(child=serializers.DictField())
+    diff = serializers.ListField(child=serializers.DictField(), help_text="Word diff operations")
+
+
+class AgreementCompareSerializer(serializers.Serializer):
+    from_ = PointInTimeSerializer()
+    to = PointInTimeSerializer()
+    summary = serializers.DictField(child=serializers.IntegerField())
+    provisions = ProvisionChangeSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields

@@ -1,14 +1,19 @@
-from drf_spectacular.utils import extend_schema
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.viewsets import CreateReadUpdateViewSet
+from negotiations.selectors import point_in_time
 from parties.access import actor_for
+from provisions.compare import CHANGE_KINDS
+from provisions.selectors import agreement_compare
 
 from .. import services
 from ..selectors import agreement_list_for, chapter_list_for, mineral_list_for
 from .serializers import (
+    AgreementCompareSerializer,
     AgreementSerializer,
     ChapterSerializer,
     ChapterUpdateSerializer,
@@ -52,6 +57,42 @@ class AgreementViewSet(CreateReadUpdateViewSet):
             actor=actor_for(request.user), agreement=self.get_object(), **serializer.validated_data
         )
         return Response(ParticipationSerializer(participation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "from",
+                str,
+                required=True,
+                description="round:N (its close), YYYY-MM-DD (end of day, UTC), an ISO date-time, or now",
+            ),
+            OpenApiParameter("to", str, description="Same forms; default now"),
+        ],
+        responses=AgreementCompareSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def compare(self, request, pk=None):
+        """Provisions added, removed, changed and moved between two points in time, each with its diff."""
+        agreement = self.get_object()
+        if not request.query_params.get("from"):
+            raise ValidationError(
+                {"from": "Give the earlier point: round:N, a date or a date-time."}
+            )
+        start = point_in_time(agreement, request.query_params["from"], name="from")
+        end = point_in_time(agreement, request.query_params.get("to"), name="to")
+        changes = agreement_compare(agreement, start.at, end.at)
+        summary = {
+            kind: sum(c.kind == kind for c in changes) for kind in ("added", "removed", "changed")
+        }
+        summary["moved"] = sum(c.moved for c in changes)
+        return Response(
+            {
+                "from": {"at": start.at, "label": start.label},
+                "to": {"at": end.at, "label": end.label},
+                "summary": summary,
+                "provisions": [change.as_dict() for change in changes],
+            }
+        )
 
 
 class ChapterViewSet(CreateReadUpdateViewSet):

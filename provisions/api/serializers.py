@@ -59,3 +59,60 @@ class ProvisionStatusSerializer(serializers.Serializer):
     status = ChoiceField(choices=Status.choices)
     version = serializers.IntegerField(required=False, min_value=1)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ProvisionVersionSerializer(serializers.Serializer):
+    """One row of a provision's history."""
+
+    version = serializers.IntegerField()
+    author = serializers.CharField(source="history_user.username", default=None, allow_null=True)
+    party = serializers.CharField(source="history_party", help_text="The author's party code then")
+    changed_at = serializers.DateTimeField(source="history_date")
+    reason = serializers.CharField(source="history_change_reason", allow_null=True)
+    status = serializers.CharField()
+    bracket_count = serializers.IntegerField()
+    number = serializers.CharField()
+    heading = serializers.CharField()
+    category = serializers.CharField()
+
+
+class ProvisionVersionDetailSerializer(ProvisionVersionSerializer):
+    chapter = serializers.IntegerField(source="chapter_id")
+    body = serializers.CharField()
+
+
+class ProvisionRevertSerializer(serializers.Serializer):
+    to_version = serializers.IntegerField(
+        min_value=1, help_text="The version to make current again"
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The current version you saw (or send If-Match)"
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class DiffOpSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["equal", "insert", "delete"])
+    text = serializers.CharField()
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField()
+    new = serializers.JSONField()
+
+
+class ProvisionDiffSerializer(serializers.Serializer):
+    from_version = serializers.IntegerField()
+    to_version = serializers.IntegerField()
+    fields = FieldChangeSerializer(many=True)
+    ops = DiffOpSerializer(many=True)
+    words_inserted = serializers.IntegerField()
+    words_deleted = serializers.IntegerField()
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current_version = serializers.IntegerField()
+    current = ProvisionSerializer()
+    diff = DiffOpSerializer(many=True, help_text="From your text to the current text")

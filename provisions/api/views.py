@@ -8,10 +8,19 @@ from rest_framework.response import Response
 from config.viewsets import CreateReadUpdateViewSet
 from parties.access import actor_for
 
-from .. import services
+from .. import diff, services
 from ..filters import ProvisionFilter
-from ..selectors import provision_list_for
-from .serializers import ProvisionSerializer, ProvisionStatusSerializer, ProvisionUpdateSerializer
+from ..selectors import provision_history, provision_list_for, provision_version_get
+from .serializers import (
+    ConflictSerializer,
+    ProvisionDiffSerializer,
+    ProvisionRevertSerializer,
+    ProvisionSerializer,
+    ProvisionStatusSerializer,
+    ProvisionUpdateSerializer,
+    ProvisionVersionDetailSerializer,
+    ProvisionVersionSerializer,
+)
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -32,12 +41,27 @@ def parse_if_match(value: str | None) -> int | None:
     return int(token)
 
 
-def conflict_response(conflict: services.VersionConflict) -> Response:
+def expected_version(request, body_version: int | None) -> int:
+    """The version the caller edited: If-Match first, else the body's `version`; one is required."""
+    header_version = parse_if_match(request.headers.get("If-Match"))
+    version = header_version if header_version is not None else body_version
+    if version is None:
+        raise ValidationError(
+            {"version": "Send the version you edited, as If-Match or a `version` field."}
+        )
+    return version
+
+
+def conflict_response(conflict: services.VersionConflict, your_body: str | None) -> Response:
+    """409 with the current provision and a word diff from the caller's text (if sent) to the current one."""
+    current = conflict.current
+    ops = diff.diff_text(your_body, current.body) if your_body is not None else []
     return Response(
         {
             "detail": str(conflict),
-            "current_version": conflict.current.version,
-            "current": ProvisionSerializer(conflict.current).data,
+            "current_version": current.version,
+            "current": ProvisionSerializer(current).data,
+            "diff": [op.as_dict() for op in ops],
         },
         status=status.HTTP_409_CONFLICT,
         headers={"ETag": f'"{conflict.current.version}"'},
@@ -71,7 +95,7 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
         try:
             response = super().update(request, *args, **kwargs)
         except services.VersionConflict as conflict:
-            return conflict_response(conflict)
+            return conflict_response(conflict, request.data.get("body"))
         response["ETag"] = f'"{response.data["version"]}"'
         return response
 
@@ -82,17 +106,10 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        header_version = parse_if_match(self.request.headers.get("If-Match"))
-        body_version = data.pop("version", None)
-        expected = header_version if header_version is not None else body_version
-        if expected is None:
-            raise ValidationError(
-                {"version": "Send the version you edited, as If-Match or a `version` field."}
-            )
         serializer.instance = services.provision_update(
             actor=actor_for(self.request.user),
             provision=serializer.instance,
-            expected_version=expected,
+            expected_version=expected_version(self.request, data.pop("version", None)),
             reason=data.pop("reason", ""),
             **data,
         )
@@ -117,3 +134,88 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
         return Response(
             ProvisionSerializer(provision).data, headers={"ETag": f'"{provision.version}"'}
         )
+
+    @extend_schema(responses=ProvisionVersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Every version, newest first: author, author's party, time, reason, status, brackets."""
+        page = self.paginate_queryset(provision_history(self.get_object()))
+        return self.get_paginated_response(ProvisionVersionSerializer(page, many=True).data)
+
+    @extend_schema(responses=ProvisionVersionDetailSerializer)
+    @action(detail=True, methods=["get"], url_path=r"history/(?P<version>\d+)")
+    def history_version(self, request, pk=None, version=None):
+        """One version with its full text."""
+        record = provision_version_get(self.get_object(), int(version))
+        return Response(ProvisionVersionDetailSerializer(record).data)
+
+    @extend_schema(
+        request=ProvisionRevertSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ProvisionSerializer, 409: ConflictSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def revert(self, request, pk=None):
+        """Make an earlier version current again (a new version, reason "Reverted to version N")."""
+        provision = self.get_object()
+        serializer = ProvisionRevertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        record = provision_version_get(provision, data["to_version"])
+        try:
+            provision = services.provision_revert(
+                actor=actor_for(request.user),
+                provision=provision,
+                record=record,
+                expected_version=expected_version(request, data.get("version")),
+                reason=data.get("reason", ""),
+            )
+        except services.VersionConflict as conflict:
+            return conflict_response(conflict, None)
+        return Response(
+            ProvisionSerializer(provision).data, headers={"ETag": f'"{provision.version}"'}
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "from", int, description="Older side (default: the version before `to`)"
+            ),
+            OpenApiParameter("to", int, description="Newer side (default: the current version)"),
+        ],
+        responses=ProvisionDiffSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def diff(self, request, pk=None):
+        """Word-level diff between two versions, plus heading, status and category changes."""
+        provision = self.get_object()
+        to_version = _version_param(request, "to", default=provision.version)
+        from_version = _version_param(request, "from", default=max(to_version - 1, 1))
+        old = provision_version_get(provision, from_version)
+        new = provision_version_get(provision, to_version)
+        ops = diff.diff_text(old.body, new.body)
+        stats = diff.diff_stats(ops)
+        return Response(
+            {
+                "from_version": from_version,
+                "to_version": to_version,
+                "fields": diff.diff_fields(version_fields(old), version_fields(new)),
+                "ops": [op.as_dict() for op in ops],
+                "words_inserted": stats.words_inserted,
+                "words_deleted": stats.words_deleted,
+            }
+        )
+
+
+def version_fields(record) -> dict:
+    """The particulars of a version compared beside its text."""
+    return {"heading": record.heading, "status": record.status, "category": record.category}
+
+
+def _version_param(request, name: str, *, default: int) -> int:
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise ValidationError({name: f"A version number is expected, got {value!r}."})
+    return int(value)
