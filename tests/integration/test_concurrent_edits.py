@@ -1,0 +1,74 @@
+"""Twenty delegates saving the same provision at once, on PostgreSQL with real transactions."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections
+
+from parties.access import actor_for
+from provisions import services
+from provisions.models import Provision
+from tests.conftest import need_service
+
+WRITERS = 20
+
+
+@pytest.fixture
+def postgres(transactional_db):
+    if connection.vendor != "postgresql":
+        need_service("concurrent-write tests need PostgreSQL (set DATABASE_URL)")
+
+
+def run_writers(provision_id: int, users, attempts_each: int) -> Counter:
+    """Each writer reads the provision and saves its own text; returns accepted/conflict counts."""
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(len(users))
+
+    def writer(index: int, user) -> None:
+        try:
+            start.wait()
+            for attempt in range(attempts_each):
+                provision = Provision.objects.get(pk=provision_id)
+                try:
+                    services.provision_update(
+                        actor=actor_for(user), provision=provision,
+                        expected_version=provision.version,
+                        body=f"Text from writer {index}, attempt {attempt}.",
+                        reason=f"writer {index} attempt {attempt}",
+                    )
+                    outcome = "accepted"
+                except services.VersionConflict:
+                    outcome = "conflict"
+                with lock:
+                    outcomes[outcome] += 1
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(i, u)) for i, u in enumerate(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def test_one_write_wins_per_version_and_history_holds_exactly_the_accepted(postgres, world, make_provision):
+    provision = make_provision("Original text.")
+    users = [world.user(code, role) for code in ("US", "EU") for role in ("negotiator", "lead")]
+    users = [users[i % len(users)] for i in range(WRITERS)]
+
+    first = run_writers(provision.pk, users, attempts_each=1)
+    assert first == Counter({"accepted": 1, "conflict": WRITERS - 1})
+
+    more = run_writers(provision.pk, users, attempts_each=5)
+    accepted = first["accepted"] + more["accepted"]
+    assert first.total() + more.total() == WRITERS * 6
+
+    provision.refresh_from_db()
+    versions = list(provision.history.order_by("version").values_list("version", flat=True))
+    assert provision.version == 1 + accepted
+    assert versions == list(range(1, accepted + 2))  # one row per version, none lost or doubled
+    latest = provision.history.get(version=provision.version)
+    assert latest.body == provision.body  # the row matches the text that won

@@ -1,0 +1,182 @@
+import pytest
+from django.utils import timezone
+
+from negotiations.services import round_close, round_create
+from parties.access import actor_for
+from provisions import services
+
+
+@pytest.fixture
+def edited(world, make_provision):
+    """A provision at version 3: created, then two edits by US and EU negotiators."""
+    provision = make_provision("The Parties shall cooperate on prices.")
+    provision = services.provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        body="The Parties [US: shall][EU: should] cooperate on reference prices.",
+        reason="US draft",
+    )
+    return services.provision_update(
+        actor=actor_for(world.user("EU", "negotiator")),
+        provision=provision,
+        expected_version=2,
+        body="The Parties [EU: should] cooperate on reference prices.",
+        heading="Prices",
+        reason="EU counter",
+    )
+
+
+def url(provision, tail="") -> str:
+    return f"/api/v1/provisions/{provision.pk}/{tail}"
+
+
+def test_history_lists_every_version_newest_first(world, api, edited):
+    rows = api(world.user("JP", "observer")).get(url(edited, "history/")).json()["results"]
+    assert [
+        (r["version"], r["author"], r["party"], r["reason"], r["bracket_count"]) for r in rows
+    ] == [
+        (3, "eu-negotiator", "EU", "EU counter", 1),
+        (2, "us-negotiator", "US", "US draft", 2),
+        (1, "us-negotiator", "US", "Created", 0),
+    ]
+    assert rows[0]["status"] == "draft" and rows[0]["changed_at"]
+
+
+def test_one_version_with_its_text(world, api, edited):
+    client = api(world.user("US", "reviewer"))
+    data = client.get(url(edited, "history/2/")).json()
+    assert data["body"] == "The Parties [US: shall][EU: should] cooperate on reference prices."
+    assert client.get(url(edited, "history/9/")).status_code == 404
+
+
+def test_revert_creates_a_new_version_with_the_old_text(world, api, edited):
+    client = api(world.user("US", "negotiator"))
+    response = client.post(url(edited, "revert/"), {"to_version": 1}, HTTP_IF_MATCH='"3"')
+    assert response.status_code == 200, response.json()
+    assert response.json()["version"] == 4
+    assert response.json()["body"] == "The Parties shall cooperate on prices."
+    assert response.json()["heading"] == "Reference prices"
+    latest = edited.history.order_by("-version").first()
+    assert latest.history_change_reason == "Reverted to version 1"
+    assert latest.history_party == "US"
+
+
+def test_revert_checks_the_version_and_the_target(world, api, edited):
+    client = api(world.user("US", "negotiator"))
+    stale = client.post(url(edited, "revert/"), {"to_version": 1, "version": 2})
+    assert stale.status_code == 409
+    assert stale.json()["current_version"] == 3
+    assert client.post(url(edited, "revert/"), {"to_version": 42, "version": 3}).status_code == 404
+    assert client.post(url(edited, "revert/"), {"to_version": 1}).status_code == 400
+    assert (
+        api(world.user("US", "reviewer"))
+        .post(url(edited, "revert/"), {"to_version": 1, "version": 3})
+        .status_code
+        == 403
+    )
+
+
+def test_diff_between_versions(world, api, edited):
+    data = api(world.user("US", "reviewer")).get(url(edited, "diff/?from=2&to=3")).json()
+    deleted = "".join(op["text"] for op in data["ops"] if op["op"] == "delete")
+    assert "US: shall" in deleted
+    assert all(op["op"] != "insert" for op in data["ops"])
+    assert data["fields"] == [{"field": "heading", "old": "Reference prices", "new": "Prices"}]
+    assert data["words_deleted"] >= 2
+
+
+def test_diff_defaults_to_the_last_change_and_may_run_backwards(world, api, edited):
+    client = api(world.user("US", "reviewer"))
+    assert client.get(url(edited, "diff/")).json()["from_version"] == 2
+    backwards = client.get(url(edited, "diff/?from=3&to=1")).json()
+    assert (backwards["from_version"], backwards["to_version"]) == (3, 1)
+    assert client.get(url(edited, "diff/?from=1&to=99")).status_code == 404
+    assert client.get(url(edited, "diff/?from=one")).status_code == 400
+
+
+def test_conflict_carries_a_diff_from_the_callers_text(world, api, edited):
+    response = api(world.user("US", "negotiator")).patch(
+        url(edited),
+        {"body": "The Parties [US: shall] cooperate on reference prices."},
+        HTTP_IF_MATCH='"2"',
+    )
+    assert response.status_code == 409
+    data = response.json()
+    assert data["current"]["body"] == "The Parties [EU: should] cooperate on reference prices."
+    deleted = "".join(op["text"] for op in data["diff"] if op["op"] == "delete")
+    assert "US: shall" in deleted
+
+
+def test_agreement_compare_between_a_round_close_and_now(world, api, make_provision, secretariat):
+    staff = actor_for(secretariat)
+    round_1 = round_create(
+        actor=staff,
+        agreement=world.agreement,
+        number=1,
+        venue="Washington",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+    )
+    kept = make_provision("Unchanged text.", number="2.1")
+    changed = make_provision("Old text.", number="2.2")
+    removed_later = make_provision("Will move chapter.", number="2.3")
+    round_close(actor=staff, round_=round_1)
+
+    services.provision_update(
+        actor=actor_for(world.user("EU", "negotiator")),
+        provision=changed,
+        expected_version=1,
+        body="New text.",
+    )
+    from tests.factories import ChapterFactory
+
+    other_chapter = ChapterFactory(agreement=world.agreement, number=5)
+    services.provision_update(
+        actor=actor_for(world.user("EU", "negotiator")),
+        provision=removed_later,
+        expected_version=1,
+        chapter=other_chapter,
+    )
+    added = make_provision("Brand new.", number="2.4")
+
+    data = (
+        api(world.user("US", "lead"))
+        .get(f"/api/v1/agreements/{world.agreement.pk}/compare/?from=round:1")
+        .json()
+    )
+    by_id = {row["id"]: row for row in data["provisions"]}
+    assert kept.pk not in by_id
+    assert by_id[changed.pk]["kind"] == "changed" and not by_id[changed.pk]["moved"]
+    assert by_id[removed_later.pk]["moved"] is True
+    assert by_id[added.pk]["kind"] == "added"
+    assert data["summary"] == {"added": 1, "removed": 0, "changed": 2, "moved": 1}
+    assert data["from"]["label"] == "close of Round 1"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("", "from"),
+        ("?from=round:9", "from"),
+        ("?from=yesterday", "from"),
+        ("?from=now&to=round:x", "to"),
+    ],
+)
+def test_agreement_compare_rejects_unknown_points(world, api, query, field):
+    response = api(world.user("US", "lead")).get(
+        f"/api/v1/agreements/{world.agreement.pk}/compare/{query}"
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_agreement_compare_by_dates(world, api, make_provision):
+    make_provision()
+    data = (
+        api(world.user("US", "lead"))
+        .get(f"/api/v1/agreements/{world.agreement.pk}/compare/?from=2000-01-01&to=now")
+        .json()
+    )
+    assert data["summary"]["added"] == 1
+    assert data["from"]["label"] == "end of 2000-01-01"
