@@ -6,4 +6,9 @@ app_name = "agreement"
 urlpatterns = [
     path("", views.AgreementListView.as_view(), name="agreement-list"),
     path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
+    path(
+        "agreements/<int:pk>/compare/",
+        views.AgreementCompareView.as_view(),
+        name="agreement-compare",
+    ),
 ]

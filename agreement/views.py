@@ -1,10 +1,17 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views import View
 from django.views.generic import DetailView, ListView
 
+from negotiations.selectors import point_in_time
 from parties.access import actor_for
+from provisions import diff
+from provisions.compare import summarize
 from provisions.models import Status
+from provisions.selectors import agreement_compare
 
 from .selectors import agreement_list_for, participation_list
 
@@ -53,3 +60,44 @@ class AgreementDetailView(LoginRequiredMixin, DetailView):
             provision_total=sum(counts.values()),
         )
         return context
+
+
+class AgreementCompareView(LoginRequiredMixin, View):
+    """What changed in the whole agreement between two points in time (rounds, dates, now)."""
+
+    def get(self, request, pk):
+        agreement = get_object_or_404(agreement_list_for(actor_for(request.user)), pk=pk)
+        rounds = agreement.rounds.filter(closed_at__isnull=False).order_by("number")
+        first_round = rounds.first()
+        start_value = request.GET.get("from") or (
+            f"round:{first_round.number}" if first_round else ""
+        )
+        end_value = request.GET.get("to") or "now"
+        context = {
+            "agreement": agreement,
+            "closed_rounds": rounds,
+            "from_value": start_value,
+            "to_value": end_value,
+        }
+        status = 200
+        if start_value:
+            try:
+                start = point_in_time(agreement, start_value, name="from")
+                end = point_in_time(agreement, end_value, name="to")
+            except ValidationError as error:
+                context["errors"] = [
+                    m for messages in error.message_dict.values() for m in messages
+                ]
+                status = 400
+            else:
+                changes = agreement_compare(agreement, start.at, end.at)
+                context.update(
+                    start=start,
+                    end=end,
+                    summary=summarize(changes),
+                    changes=[
+                        (change, mark_safe(diff.render_inline_html(change.ops)))
+                        for change in changes
+                    ],
+                )
+        return render(request, "agreement/agreement_compare.html", context, status=status)

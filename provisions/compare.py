@@ -123,3 +123,10 @@ def compare_snapshots(
         return (snapshot.place, snapshot.number, change.id)
 
     return sorted(changes, key=reading_order)
+
+
+def summarize(changes: list[ProvisionChange]) -> dict[str, int]:
+    """How many provisions were added, removed, changed and moved."""
+    summary = {kind: sum(change.kind == kind for change in changes) for kind in CHANGE_KINDS}
+    summary["moved"] = sum(change.moved for change in changes)
+    return summary

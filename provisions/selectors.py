@@ -1,6 +1,7 @@
 """Reads of provisions and their history, scoped to the actor's agreements."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Max, QuerySet
 from django.shortcuts import get_object_or_404
@@ -9,6 +10,7 @@ from agreement.models import Agreement, Chapter
 from agreement.selectors import agreement_list_for
 from parties.access import Actor
 
+from . import diff
 from .compare import ProvisionChange, Snapshot, compare_snapshots
 from .models import Provision
 
@@ -36,6 +38,35 @@ def provision_history(provision: Provision) -> QuerySet:
 def provision_version_get(provision: Provision, version: int):
     """One version of a provision (404 when it has no such version)."""
     return get_object_or_404(provision.history.select_related("history_user"), version=version)
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """Two versions of a provision and what changed between them."""
+
+    old: object
+    new: object
+    ops: list[diff.DiffOp]
+    fields: list[dict]
+    stats: diff.DiffStats
+
+
+def provision_diff(provision: Provision, from_version: int, to_version: int) -> VersionDiff:
+    """Word diff of the text plus heading, status and category changes (404 for a missing version)."""
+    old = provision_version_get(provision, from_version)
+    new = provision_version_get(provision, to_version)
+    ops = diff.diff_text(old.body, new.body)
+    particulars = ("heading", "status", "category")
+    return VersionDiff(
+        old=old,
+        new=new,
+        ops=ops,
+        fields=diff.diff_fields(
+            {name: getattr(old, name) for name in particulars},
+            {name: getattr(new, name) for name in particulars},
+        ),
+        stats=diff.diff_stats(ops),
+    )
 
 
 def provision_snapshots_as_of(

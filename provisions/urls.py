@@ -5,4 +5,15 @@ from . import views
 app_name = "provisions"
 urlpatterns = [
     path("provisions/<int:pk>/", views.ProvisionDetailView.as_view(), name="provision-detail"),
+    path("provisions/<int:pk>/edit/", views.ProvisionEditView.as_view(), name="provision-edit"),
+    path(
+        "provisions/<int:pk>/history/",
+        views.ProvisionHistoryView.as_view(),
+        name="provision-history",
+    ),
+    path(
+        "provisions/<int:pk>/compare/",
+        views.ProvisionCompareView.as_view(),
+        name="provision-compare",
+    ),
 ]

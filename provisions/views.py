@@ -1,38 +1,167 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.views import View
 from django.views.generic import DetailView
 
 from negotiations.selectors import comment_list_for, position_list_for
-from parties.access import actor_for
+from parties.access import Capability, actor_for
 
-from . import brackets
-from .selectors import provision_get_for, provision_history
+from . import brackets, diff, services
+from .forms import ProvisionEditForm, VersionPickForm
+from .selectors import provision_diff, provision_get_for, provision_history
 
 
-class ProvisionDetailView(LoginRequiredMixin, DetailView):
+def rendered_text(body: str) -> dict:
+    """The text as party-marked HTML, with its bracket count, for templates."""
+    parsed = brackets.parse(body)
+    # to_html escapes every piece of the text itself.
+    return {
+        "html": mark_safe(brackets.to_html(parsed.document)),
+        "count": brackets.count_brackets(parsed.document),
+    }
+
+
+class ProvisionMixin(LoginRequiredMixin):
+    """Loads the provision (404 outside the user's agreements) and the actor."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.actor = actor_for(request.user)
+        self.provision = provision_get_for(self.actor, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ProvisionDetailView(ProvisionMixin, DetailView):
     """A provision: its negotiating text with party-marked brackets, positions, comments and history."""
 
     template_name = "provisions/provision_detail.html"
     context_object_name = "provision"
 
     def get_object(self, queryset=None):
-        return provision_get_for(actor_for(self.request.user), self.kwargs["pk"])
+        return self.provision
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        actor = actor_for(self.request.user)
-        provision = self.object
-        parsed = brackets.parse(provision.body)
-        positions = list(position_list_for(actor).filter(provision=provision))
+        actor = self.actor
+        positions = position_list_for(actor).filter(provision=self.provision)
         context.update(
-            # to_html escapes every piece of the text itself.
-            body_html=mark_safe(brackets.to_html(parsed.document)),
-            bracket_count=brackets.count_brackets(parsed.document),
-            positions=[
-                (position, actor.sees_delegation_material_of(position.party_id))
-                for position in positions
-            ],
-            comments=comment_list_for(actor).filter(provision=provision),
-            history=provision_history(provision)[:50],
+            text=rendered_text(self.provision.body),
+            can_edit=actor.can(Capability.EDIT_TEXT),
+            positions=[(p, actor.sees_delegation_material_of(p.party_id)) for p in positions],
+            comments=comment_list_for(actor).filter(provision=self.provision),
+            history=provision_history(self.provision)[:10],
         )
         return context
+
+
+def add_service_error(form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form fields it names (else to the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, field_errors)
+
+
+class ProvisionEditView(ProvisionMixin, View):
+    """Edit the text. A stale version shows the conflict screen; what the user typed is never lost."""
+
+    template_name = "provisions/provision_edit.html"
+
+    def get(self, request, pk):
+        return self.render(ProvisionEditForm.for_provision(self.provision))
+
+    def post(self, request, pk):
+        form = ProvisionEditForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        data = form.cleaned_data
+        try:
+            saved = services.provision_update(
+                actor=self.actor,
+                provision=self.provision,
+                expected_version=data["version"],
+                reason=data["reason"],
+                heading=data["heading"],
+                body=data["body"],
+            )
+        except services.VersionConflict as conflict:
+            return self.render_conflict(form, conflict)
+        except services.InvalidBracketText as error:
+            add_service_error(form, error)
+            return self.render(form, status=400, bracket_errors=error.bracket_errors)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.render(form, status=400)
+        messages.success(request, f"Saved Article {saved.number} as version {saved.version}.")
+        return redirect("provisions:provision-detail", pk=saved.pk)
+
+    def render_conflict(self, form, conflict: services.VersionConflict):
+        current = conflict.current
+        # Keep the user's text and reason; arm the form with the current version so that saving
+        # again is a deliberate choice to replace what the other delegate saved.
+        reapply = ProvisionEditForm(
+            initial={**form.cleaned_data, "version": current.version},
+        )
+        ops = diff.diff_text(form.cleaned_data["body"], current.body)
+        return self.render(
+            reapply,
+            status=409,
+            conflict=conflict,
+            current=current,
+            current_text=rendered_text(current.body),
+            conflict_diff=mark_safe(diff.render_inline_html(ops)),
+        )
+
+    def render(self, form, status: int = 200, **extra):
+        context = {"provision": self.provision, "form": form, **extra}
+        return render(self.request, self.template_name, context, status=status)
+
+
+class ProvisionHistoryView(ProvisionMixin, View):
+    """Every version with author, party, time, reason, status and brackets; pick two to compare."""
+
+    def get(self, request, pk):
+        history = list(provision_history(self.provision))
+        return render(
+            request,
+            "provisions/provision_history.html",
+            {"provision": self.provision, "history": history},
+        )
+
+
+class ProvisionCompareView(ProvisionMixin, View):
+    """Two versions side by side or inline, with heading, status and category changes."""
+
+    def get(self, request, pk):
+        provision = self.provision
+        versions = list(range(provision.version, 0, -1))
+        defaults = {
+            "from_version": max(provision.version - 1, 1),
+            "to_version": provision.version,
+            "view": "inline",
+        }
+        form = VersionPickForm({**defaults, **request.GET.dict()}, versions=versions)
+        context = {"provision": provision, "form": form}
+        if form.is_valid():
+            picked = form.cleaned_data
+            result = provision_diff(provision, picked["from_version"], picked["to_version"])
+            context.update(
+                result=result,
+                view=picked["view"],
+                inline_html=mark_safe(diff.render_inline_html(result.ops)),
+                rows=[
+                    (mark_safe(old), mark_safe(new))
+                    for old, new in diff.render_side_by_side(result.ops)
+                ],
+            )
+        return render(
+            request,
+            "provisions/provision_compare.html",
+            context,
+            status=200 if form.is_valid() else 400,
+        )

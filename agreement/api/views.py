@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from config.viewsets import CreateReadUpdateViewSet
 from negotiations.selectors import point_in_time
 from parties.access import actor_for
-from provisions.compare import CHANGE_KINDS
+from provisions.compare import summarize
 from provisions.selectors import agreement_compare
 
 from .. import services
@@ -89,7 +89,7 @@ class AgreementViewSet(CreateReadUpdateViewSet):
             {
                 "from": {"at": start.at, "label": start.label},
                 "to": {"at": end.at, "label": end.label},
-                "summary": summary,
+                "summary": summarize(changes),
                 "provisions": [change.as_dict() for change in changes],
             }
         )

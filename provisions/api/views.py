@@ -10,7 +10,12 @@ from parties.access import actor_for
 
 from .. import diff, services
 from ..filters import ProvisionFilter
-from ..selectors import provision_history, provision_list_for, provision_version_get
+from ..selectors import (
+    provision_diff,
+    provision_history,
+    provision_list_for,
+    provision_version_get,
+)
 from .serializers import (
     ConflictSerializer,
     ProvisionDiffSerializer,
@@ -191,25 +196,17 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
         provision = self.get_object()
         to_version = _version_param(request, "to", default=provision.version)
         from_version = _version_param(request, "from", default=max(to_version - 1, 1))
-        old = provision_version_get(provision, from_version)
-        new = provision_version_get(provision, to_version)
-        ops = diff.diff_text(old.body, new.body)
-        stats = diff.diff_stats(ops)
+        result = provision_diff(provision, from_version, to_version)
         return Response(
             {
                 "from_version": from_version,
                 "to_version": to_version,
-                "fields": diff.diff_fields(version_fields(old), version_fields(new)),
-                "ops": [op.as_dict() for op in ops],
-                "words_inserted": stats.words_inserted,
-                "words_deleted": stats.words_deleted,
+                "fields": result.fields,
+                "ops": [op.as_dict() for op in result.ops],
+                "words_inserted": result.stats.words_inserted,
+                "words_deleted": result.stats.words_deleted,
             }
         )
-
-
-def version_fields(record) -> dict:
-    """The particulars of a version compared beside its text."""
-    return {"heading": record.heading, "status": record.status, "category": record.category}
 
 
 def _version_param(request, name: str, *, default: int) -> int:

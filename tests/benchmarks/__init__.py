@@ -49,6 +49,21 @@ def median_ms(func: Callable[[], object], runs: int = 7, warmup: int = 1) -> flo
     return statistics.median(times) * 1000
 
 
+def paired_median_ms(
+    first: Callable[[], object], second: Callable[[], object], runs: int = 9
+) -> tuple[float, float]:
+    """Median times in ms of two functions measured turn about, so both see the same load."""
+    first()
+    second()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for func, bucket in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            func()
+            bucket.append(time.perf_counter() - start)
+    return statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000
+
+
 def module_names() -> list[str]:
     """Benchmark modules in this package, by name (`text`, ...)."""
     return sorted(

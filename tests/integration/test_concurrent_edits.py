@@ -33,7 +33,8 @@ def run_writers(provision_id: int, users, attempts_each: int) -> Counter:
                 provision = Provision.objects.get(pk=provision_id)
                 try:
                     services.provision_update(
-                        actor=actor_for(user), provision=provision,
+                        actor=actor_for(user),
+                        provision=provision,
                         expected_version=provision.version,
                         body=f"Text from writer {index}, attempt {attempt}.",
                         reason=f"writer {index} attempt {attempt}",
@@ -54,7 +55,9 @@ def run_writers(provision_id: int, users, attempts_each: int) -> Counter:
     return outcomes
 
 
-def test_one_write_wins_per_version_and_history_holds_exactly_the_accepted(postgres, world, make_provision):
+def test_one_write_wins_per_version_and_history_holds_exactly_the_accepted(
+    postgres, world, make_provision
+):
     provision = make_provision("Original text.")
     users = [world.user(code, role) for code in ("US", "EU") for role in ("negotiator", "lead")]
     users = [users[i % len(users)] for i in range(WRITERS)]

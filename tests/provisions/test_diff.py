@@ -322,6 +322,14 @@ def test_side_by_side_splits_at_paragraph_breaks():
     ]
 
 
+def test_changes_around_a_paragraph_break_keep_the_break_equal():
+    old = "Each Party shall notify the law.\n\nThe Committee may act, and review."
+    new = "Each Party shall notify the extent.\n\nA Committee may act; and review."
+    ops = diff_text(old, new)
+    assert ("equal", ".\n\n") in pairs(ops)
+    assert len(render_side_by_side(ops)) == 2
+
+
 def unmark(column: str) -> str:
     return html.unescape(re.sub(r"</?(?:del|ins)[^>]*>", "", column))
 

@@ -1,0 +1,129 @@
+from parties.access import actor_for
+from provisions import services
+from provisions.models import Provision
+
+
+def test_edit_form_saves_a_new_version(world, client, make_provision):
+    provision = make_provision("Old text.")
+    client.force_login(world.user("EU", "negotiator"))
+    response = client.post(
+        f"/provisions/{provision.pk}/edit/",
+        {
+            "heading": "Reference prices",
+            "body": "New [EU: text].",
+            "reason": "EU edit",
+            "version": 1,
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert b"Saved Article 2.1 as version 2" in response.content
+    provision.refresh_from_db()
+    assert (provision.version, provision.body) == (2, "New [EU: text].")
+    assert provision.history.order_by("-version").first().history_change_reason == "EU edit"
+
+
+def test_broken_brackets_keep_the_text_and_show_line_and_column(world, client, make_provision):
+    provision = make_provision("Old text.")
+    client.force_login(world.user("EU", "negotiator"))
+    typed = "First paragraph.\n\nSecond [EU: never closed"
+    response = client.post(
+        f"/provisions/{provision.pk}/edit/",
+        {"heading": "Reference prices", "body": typed, "version": 1},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Line 3, column 8" in page
+    assert "Second [EU: never closed</textarea>" in page
+    assert Provision.objects.get(pk=provision.pk).version == 1
+
+
+def test_conflict_screen_keeps_my_text_and_shows_the_current_one(world, client, make_provision):
+    provision = make_provision("The Parties shall cooperate.")
+    services.provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        body="The Parties [US: shall] cooperate closely.",
+    )
+    client.force_login(world.user("EU", "negotiator"))
+    mine = "The Parties [EU: should] cooperate."
+    response = client.post(
+        f"/provisions/{provision.pk}/edit/",
+        {"heading": "Reference prices", "body": mine, "reason": "EU view", "version": 1},
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone saved this provision while you were editing" in page
+    assert f"{mine}</textarea>" in page  # my text is kept in the editor
+    assert 'name="version" value="2"' in page  # re-applying is a deliberate save over version 2
+    assert "closely" in page  # the current text and the diff are shown
+    assert "<ins" in page or "<del" in page
+
+    again = client.post(
+        f"/provisions/{provision.pk}/edit/",
+        {"heading": "Reference prices", "body": mine, "reason": "EU view", "version": 2},
+    )
+    assert again.status_code == 302
+    assert Provision.objects.get(pk=provision.pk).body == mine
+
+
+def test_reviewer_cannot_edit(world, client, make_provision):
+    provision = make_provision()
+    client.force_login(world.user("EU", "reviewer"))
+    response = client.post(
+        f"/provisions/{provision.pk}/edit/", {"heading": "h", "body": "x", "version": 1}
+    )
+    assert response.status_code == 403
+
+
+def test_history_and_compare_pages(world, client, make_provision):
+    provision = make_provision("The Parties shall cooperate.")
+    services.provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        body="The Parties should cooperate.",
+        reason="Softer",
+    )
+    client.force_login(world.user("JP", "observer"))
+    history = client.get(f"/provisions/{provision.pk}/history/").content.decode()
+    assert "Softer" in history and "us-negotiator" in history
+
+    inline = client.get(f"/provisions/{provision.pk}/compare/?from_version=1&to_version=2")
+    assert '<del class="diff-del">shall</del>' in inline.content.decode()
+    assert '<ins class="diff-ins">should</ins>' in inline.content.decode()
+    side = client.get(f"/provisions/{provision.pk}/compare/?from_version=1&to_version=2&view=side")
+    assert "side-by-side" in side.content.decode()
+    missing = client.get(f"/provisions/{provision.pk}/compare/?from_version=1&to_version=9")
+    assert missing.status_code == 400
+
+
+def test_agreement_compare_page(world, client, make_provision, secretariat):
+    from django.utils import timezone
+
+    from negotiations.services import round_close, round_create
+
+    staff = actor_for(secretariat)
+    round_1 = round_create(
+        actor=staff,
+        agreement=world.agreement,
+        number=1,
+        venue="Washington",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+    )
+    provision = make_provision("Original wording.")
+    round_close(actor=staff, round_=round_1)
+    services.provision_update(
+        actor=actor_for(world.user("EU", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        body="Revised wording.",
+    )
+    client.force_login(world.user("US", "lead"))
+    page = client.get(f"/agreements/{world.agreement.pk}/compare/").content.decode()
+    assert "From the close of Round 1 to now: 1 changed" in page
+    assert '<ins class="diff-ins">Revised</ins>' in page
+    bad = client.get(f"/agreements/{world.agreement.pk}/compare/?from=round:7")
+    assert bad.status_code == 400 and "There is no round 7" in bad.content.decode()
