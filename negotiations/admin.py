@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from parties.access import actor_for
+from provisions.admin import ViewOnlyAdminMixin
 
 from .models import ActionItem, Comment, Position, Round
 from .selectors import comment_list_for
@@ -14,7 +15,7 @@ class RoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(SimpleHistoryAdmin):
+class PositionAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     """Internal notes are a delegation's own: the admin never shows them."""
 
     list_display = ["provision", "party", "stance", "updated_at"]
@@ -24,7 +25,7 @@ class PositionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Only the comments the signed-in user could read in the application."""
 
     list_display = ["provision", "author", "party", "visibility", "created_at"]
@@ -36,7 +37,7 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(admin.ModelAdmin):
+class ActionItemAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "owner_party", "assignee", "due_on", "done"]
     list_filter = ["owner_party", "done"]
     search_fields = ["title"]

@@ -4,12 +4,23 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import Provision
 
 
-@admin.register(Provision)
-class ProvisionAdmin(SimpleHistoryAdmin):
-    """Read-mostly: text is edited through the application so that versions are checked."""
+class ViewOnlyAdminMixin:
+    """For records with rules (versions, parties, delegation-only material): the admin shows them,
+    the application's services change them."""
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Provision)
+class ProvisionAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["number", "heading", "agreement", "chapter", "status", "proposed_by", "version"]
     list_filter = ["agreement", "status", "category", "proposed_by"]
     search_fields = ["number", "heading", "body"]
-    readonly_fields = ["version", "bracket_count", "status", "body"]
     history_list_display = ["version", "status", "bracket_count", "history_party"]

@@ -77,7 +77,7 @@ _WORD_EXTRA = frozenset("_-'\u2019")
 # stay well under a second, while ordinary edits use a tiny fraction.
 _MYERS_CALL_LIMIT = 200_000
 _MYERS_TOTAL_LIMIT = 1_000_000
-# Token stretches with more cells (n * m) than this are anchored before Myers runs on them.
+# Stretches with more cells (n * m) than this are anchored (patience) before Myers runs on them.
 _PATIENCE_MIN_CELLS = 4096
 # Runs of this many elements are tried in turn as patience anchors.
 _ANCHOR_WIDTHS = (1, 4, 16)
