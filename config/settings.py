@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,7 +124,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "daily-digest": {
+        "task": "negotiations.tasks.send_daily_digest",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "action-item-reminders": {
+        "task": "negotiations.tasks.send_action_item_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -159,6 +169,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "negotiations@localhost")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "sent-mail")
+# Links in e-mails point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Security: on by default whenever DEBUG is off, so `check --deploy` is clean.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -4,7 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from parties.access import actor_for
 from provisions.admin import ViewOnlyAdminMixin
 
-from .models import ActionItem, Comment, Position, Round
+from .models import ActionItem, Comment, Notification, Position, Round, Watch
 from .selectors import comment_list_for
 
 
@@ -41,3 +41,19 @@ class ActionItemAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "owner_party", "assignee", "due_on", "done"]
     list_filter = ["owner_party", "done"]
     search_fields = ["title"]
+
+
+@admin.register(Watch)
+class WatchAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "agreement", "chapter", "provision", "created_at"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """A notification can quote delegation-only material: the admin shows only one's own."""
+
+    list_display = ["recipient", "kind", "message", "created_at", "read_at"]
+    list_filter = ["kind"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(recipient=request.user)

@@ -140,6 +140,9 @@ class ActionItem(models.Model):
     )
     done = models.BooleanField(default=False)
     done_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_on = models.DateField(
+        null=True, blank=True, editable=False, help_text="Last day a due-date reminder went out"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_action_items"
     )
@@ -150,3 +153,96 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Watch(models.Model):
+    """A user following a provision, a chapter or a whole agreement (exactly one of them)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches"
+    )
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, null=True, blank=True, related_name="watches"
+    )
+    chapter = models.ForeignKey(
+        "agreement.Chapter", on_delete=models.CASCADE, null=True, blank=True, related_name="watches"
+    )
+    provision = models.ForeignKey(
+        Provision, on_delete=models.CASCADE, null=True, blank=True, related_name="watches"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(agreement__isnull=False, chapter__isnull=True, provision__isnull=True)
+                    | models.Q(
+                        agreement__isnull=True, chapter__isnull=False, provision__isnull=True
+                    )
+                    | models.Q(
+                        agreement__isnull=True, chapter__isnull=True, provision__isnull=False
+                    )
+                ),
+                name="watch_exactly_one_target",
+            ),
+            models.UniqueConstraint(fields=["user", "agreement"], name="watch_agreement_once"),
+            models.UniqueConstraint(fields=["user", "chapter"], name="watch_chapter_once"),
+            models.UniqueConstraint(fields=["user", "provision"], name="watch_provision_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} watches {self.target}"
+
+    @property
+    def target(self):
+        return self.provision or self.chapter or self.agreement
+
+
+class Notification(models.Model):
+    """One event told to one user, in the application and by e-mail.
+
+    Recipients are chosen when the event happens; a delegation-only event reaches only that
+    delegation, so the row itself never carries another party's internal material.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT_CHANGED = "text_changed", "Text changed"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        POSITION_CHANGED = "position_changed", "Position changed"
+        COMMENT_ADDED = "comment_added", "Comment added"
+        ACTION_ASSIGNED = "action_assigned", "Action item assigned"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="notifications")
+    provision = models.ForeignKey(
+        Provision, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    delegation = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Set for delegation-only events: the only party whose members receive it",
+    )
+    actor_label = models.CharField(
+        max_length=120, help_text="Who did it, e.g. 'EU · eu-negotiator'"
+    )
+    message = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    digested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"To {self.recipient}: {self.message}"

@@ -11,8 +11,10 @@ from django.utils.dateparse import parse_date, parse_datetime
 from agreement.models import Agreement
 from agreement.selectors import agreement_list_for
 from parties.access import Actor
+from parties.models import Party
+from provisions.models import Provision
 
-from .models import ActionItem, Comment, Position, Round
+from .models import ActionItem, Comment, Position, Round, Watch
 
 
 def round_list_for(actor: Actor) -> QuerySet[Round]:
@@ -35,6 +37,10 @@ def comment_list_for(actor: Actor) -> QuerySet[Comment]:
         )
         .select_related("author", "party", "provision")
     )
+
+
+def watch_list_for(actor: Actor) -> QuerySet[Watch]:
+    return Watch.objects.filter(user_id=actor.user.pk)
 
 
 def action_item_list_for(actor: Actor) -> QuerySet[ActionItem]:
@@ -89,3 +95,54 @@ def point_in_time(agreement: Agreement, value: str | None, *, name: str) -> Poin
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, datetime.UTC)
     return PointInTime(at=moment, label=moment.isoformat())
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    provision: Provision
+    cells: list[Position | None]  # one per party, in the matrix's party order
+
+
+@dataclass(frozen=True)
+class PositionsMatrix:
+    parties: list[Party]
+    rows: list[MatrixRow]
+
+
+def positions_matrix(agreement: Agreement) -> PositionsMatrix:
+    """Provision × party stances (shared fields only), in reading order; three queries."""
+    parties = [
+        p.party for p in agreement.participations.select_related("party").order_by("party__code")
+    ]
+    provisions = list(
+        agreement.provisions.exclude(status="withdrawn")
+        .in_reading_order()
+        .select_related("chapter")
+    )
+    positions = {
+        (position.provision_id, position.party_id): position
+        for position in Position.objects.filter(provision__agreement=agreement).only(
+            "provision_id", "party_id", "stance", "note", "updated_at"
+        )
+    }
+    return PositionsMatrix(
+        parties=parties,
+        rows=[
+            MatrixRow(provision=p, cells=[positions.get((p.pk, party.pk)) for party in parties])
+            for p in provisions
+        ],
+    )
+
+
+def round_window(round_: Round) -> tuple[datetime.datetime, datetime.datetime]:
+    """The period a round covers: from the previous round's close (or the beginning) to its own
+    close (or now, while it is open)."""
+    previous = (
+        Round.objects.filter(
+            agreement_id=round_.agreement_id, number__lt=round_.number, closed_at__isnull=False
+        )
+        .order_by("-number")
+        .first()
+    )
+    start = previous.closed_at if previous else datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+    return start, round_.closed_at or timezone.now()

@@ -2,8 +2,10 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,7 +15,8 @@ from parties.access import Actor, Capability, require
 from parties.models import Membership, Party
 from provisions.models import Provision
 
-from .models import ActionItem, Comment, Position, Round, Visibility
+from .models import ActionItem, Comment, Notification, Position, Round, Visibility, Watch
+from .notifications import Event, notification_publish
 
 User = get_user_model()
 
@@ -136,6 +139,16 @@ def comment_create(
     )
     comment.full_clean()
     comment.save()
+    notification_publish(
+        Event(
+            kind=Notification.Kind.COMMENT_ADDED,
+            agreement=provision.agreement,
+            provision=provision,
+            actor=actor,
+            message=f"Comment on Article {provision.number}: {body[:300]}",
+            delegation=actor.party if visibility == Visibility.DELEGATION else None,
+        )
+    )
     return comment
 
 
@@ -216,7 +229,24 @@ def action_item_create(
     _check_action_item_links(item)
     item.full_clean()
     item.save()
+    _tell_assignee(actor, item)
     return item
+
+
+def _tell_assignee(actor: Actor, item: ActionItem) -> None:
+    if item.assignee_id is None:
+        return
+    due = f" (due {item.due_on:%d %b %Y})" if item.due_on else ""
+    notification_publish(
+        Event(
+            kind=Notification.Kind.ACTION_ASSIGNED,
+            agreement=item.agreement,
+            provision=item.provision,
+            actor=actor,
+            message=f"Action item for you: {item.title}{due}",
+            also_notify=(item.assignee_id,),
+        )
+    )
 
 
 @transaction.atomic
@@ -231,11 +261,14 @@ def action_item_update(*, actor: Actor, item: ActionItem, **changes) -> ActionIt
     }:
         raise TypeError(f"action_item_update cannot change {sorted(unknown)}")
     require(actor, Capability.MANAGE_ACTIONS, for_party=item.owner_party)
+    previous_assignee = item.assignee_id
     for field, value in changes.items():
         setattr(item, field, value)
     _check_action_item_links(item)
     item.full_clean()
     item.save()
+    if item.assignee_id != previous_assignee:
+        _tell_assignee(actor, item)
     return item
 
 
@@ -248,3 +281,70 @@ def action_item_set_done(*, actor: Actor, item: ActionItem, done: bool) -> Actio
     item.done_at = timezone.now() if done else None
     item.save(update_fields=["done", "done_at"])
     return item
+
+
+def action_item_send_reminders(today: datetime.date | None = None) -> int:
+    """E-mail the assignee (or the owner party's leads) of each open item due within two days.
+
+    At most one reminder per item per day, however often it runs.
+    """
+    today = today or timezone.localdate()
+    due = (
+        ActionItem.objects.filter(done=False, due_on__lte=today + datetime.timedelta(days=2))
+        .exclude(reminded_on=today)
+        .select_related("assignee", "owner_party")
+    )
+    sent = 0
+    for item in due:
+        if item.assignee is not None:
+            recipients = [item.assignee.email]
+        else:
+            recipients = list(
+                Membership.objects.filter(
+                    party=item.owner_party, role=Membership.Role.LEAD
+                ).values_list("user__email", flat=True)
+            )
+        recipients = [address for address in recipients if address]
+        when = "overdue since" if item.due_on < today else "due"
+        if recipients:
+            send_mail(
+                f"Reminder: {item.title} ({when} {item.due_on:%d %b %Y})",
+                f"{item.owner_party.code} action item: {item.title}\n{item.description}\n\n"
+                f"{settings.SITE_URL.rstrip('/')}/action-items/\n",
+                None,
+                recipients,
+            )
+            sent += 1
+        ActionItem.objects.filter(pk=item.pk).update(reminded_on=today)
+    return sent
+
+
+@transaction.atomic
+def watch_create(*, actor: Actor, agreement=None, chapter=None, provision=None) -> Watch:
+    """Follow one provision, chapter or agreement the actor can read (watching twice is harmless)."""
+    targets = [target for target in (provision, chapter, agreement) if target is not None]
+    if len(targets) != 1:
+        raise ValidationError("Name exactly one provision, chapter or agreement to watch.")
+    target = targets[0]
+    agreement_require_participant(
+        actor, target if isinstance(target, Agreement) else target.agreement, to_write=False
+    )
+    watch, _ = Watch.objects.get_or_create(
+        user=actor.user, provision=provision, chapter=chapter, agreement=agreement
+    )
+    return watch
+
+
+@transaction.atomic
+def watch_delete(*, actor: Actor, watch: Watch) -> None:
+    if watch.user_id != actor.user.pk:
+        raise PermissionDenied("You can only stop your own watches.")
+    watch.delete()
+
+
+def notification_mark_read(*, actor: Actor, notification_ids: list[int] | None = None) -> int:
+    """Mark the actor's notifications read: the ones named, or all of them."""
+    unread = Notification.objects.filter(recipient=actor.user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())

@@ -15,6 +15,8 @@ from django.db import transaction
 from agreement.models import Agreement, Chapter, Mineral
 from agreement.selectors import agreement_party_codes
 from agreement.services import agreement_require_participant
+from negotiations.models import Notification
+from negotiations.notifications import Event, notification_publish
 from parties.access import Actor, Capability, require
 from parties.models import Party
 
@@ -189,6 +191,16 @@ def provision_update(
     )
     if minerals is not None:
         provision.minerals.set(minerals)
+    notification_publish(
+        Event(
+            kind=Notification.Kind.TEXT_CHANGED,
+            agreement=provision.agreement,
+            provision=provision,
+            actor=actor,
+            message=f"Article {provision.number} ({provision.heading}) is now version "
+            f"{provision.version}: {provision.history.latest().history_change_reason}",
+        )
+    )
     return provision
 
 
@@ -228,13 +240,24 @@ def provision_set_status(
             )
         current.status = status
 
-    return _save_version(
+    provision = _save_version(
         actor=actor,
         provision=provision,
         expected_version=provision.version if expected_version is None else expected_version,
         reason=reason or f"Status changed to {label.lower()}",
         apply=apply,
     )
+    notification_publish(
+        Event(
+            kind=Notification.Kind.STATUS_CHANGED,
+            agreement=provision.agreement,
+            provision=provision,
+            actor=actor,
+            message=f"Article {provision.number} ({provision.heading}) is now {label.lower()} "
+            f"(version {provision.version}).",
+        )
+    )
+    return provision
 
 
 @transaction.atomic

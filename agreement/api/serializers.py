@@ -1,8 +1,9 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import ModelSerializer
 from parties.models import Party
-from provisions.compare import CHANGE_KINDS
+from provisions.compare import CHANGE_KINDS, ProvisionChange, summarize
 
 from ..models import Agreement, Chapter, Mineral, Participation
 
@@ -86,3 +87,54 @@ class AgreementCompareSerializer(serializers.Serializer):
         fields = super().get_fields()
         fields["from"] = fields.pop("from_")
         return fields
+
+
+def comparison_data(start, end, changes: list[ProvisionChange]) -> dict:
+    """The compare response: both points, the summary and each changed provision with its diff."""
+    return {
+        "from": {"at": start.at, "label": start.label},
+        "to": {"at": end.at, "label": end.label},
+        "summary": summarize(changes),
+        "provisions": [change.as_dict() for change in changes],
+    }
+
+
+class MatrixCellSerializer(serializers.Serializer):
+    stance = serializers.CharField()
+    note = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+
+
+class MatrixRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="provision.pk")
+    number = serializers.CharField(source="provision.number")
+    heading = serializers.CharField(source="provision.heading")
+    status = serializers.CharField(source="provision.status")
+    positions = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(child=MatrixCellSerializer(allow_null=True)))
+    def get_positions(self, row) -> dict:
+        codes = self.context["party_codes"]
+        return {
+            code: MatrixCellSerializer(cell).data if cell else None
+            for code, cell in zip(codes, row.cells, strict=True)
+        }
+
+
+class PositionsMatrixSerializer(serializers.Serializer):
+    parties = serializers.ListField(child=serializers.CharField())
+    provisions = MatrixRowSerializer(many=True)
+
+
+class FiguresSerializer(serializers.Serializer):
+    provisions = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    agreed = serializers.IntegerField()
+    agreed_share = serializers.FloatField()
+    brackets = serializers.DictField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    figures = FiguresSerializer()
+    chapters = serializers.ListField(child=serializers.DictField())
+    rounds = serializers.ListField(child=serializers.DictField())

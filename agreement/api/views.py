@@ -5,9 +5,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.viewsets import CreateReadUpdateViewSet
-from negotiations.selectors import point_in_time
+from negotiations.progress import agreement_progress
+from negotiations.selectors import point_in_time, positions_matrix
 from parties.access import actor_for
-from provisions.compare import summarize
 from provisions.selectors import agreement_compare
 
 from .. import services
@@ -17,9 +17,13 @@ from .serializers import (
     AgreementSerializer,
     ChapterSerializer,
     ChapterUpdateSerializer,
+    MatrixRowSerializer,
     MineralSerializer,
     MineralUpdateSerializer,
     ParticipationSerializer,
+    PositionsMatrixSerializer,
+    ProgressSerializer,
+    comparison_data,
 )
 
 
@@ -80,19 +84,23 @@ class AgreementViewSet(CreateReadUpdateViewSet):
             )
         start = point_in_time(agreement, request.query_params["from"], name="from")
         end = point_in_time(agreement, request.query_params.get("to"), name="to")
-        changes = agreement_compare(agreement, start.at, end.at)
-        summary = {
-            kind: sum(c.kind == kind for c in changes) for kind in ("added", "removed", "changed")
-        }
-        summary["moved"] = sum(c.moved for c in changes)
-        return Response(
-            {
-                "from": {"at": start.at, "label": start.label},
-                "to": {"at": end.at, "label": end.label},
-                "summary": summarize(changes),
-                "provisions": [change.as_dict() for change in changes],
-            }
-        )
+        return Response(comparison_data(start, end, agreement_compare(agreement, start.at, end.at)))
+
+    @extend_schema(responses=PositionsMatrixSerializer)
+    @action(detail=True, methods=["get"], url_path="positions-matrix")
+    def positions_matrix(self, request, pk=None):
+        """Each provision × each party's stance and shared note (internal notes never appear)."""
+        matrix = positions_matrix(self.get_object())
+        codes = [party.code for party in matrix.parties]
+        rows = MatrixRowSerializer(matrix.rows, many=True, context={"party_codes": codes}).data
+        return Response({"parties": codes, "provisions": rows})
+
+    @extend_schema(responses=ProgressSerializer)
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        """Provisions by status, brackets remaining per party and agreed share: now, per chapter
+        and at each round's close."""
+        return Response(agreement_progress(self.get_object()).as_dict())
 
 
 class ChapterViewSet(CreateReadUpdateViewSet):

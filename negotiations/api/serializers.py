@@ -6,7 +6,7 @@ from config.serializers import ModelSerializer
 from parties.access import actor_for
 from parties.models import Party
 
-from ..models import ActionItem, Comment, Position, Round
+from ..models import ActionItem, Comment, Notification, Position, Round, Watch
 
 
 class RoundSerializer(ModelSerializer):
@@ -120,3 +120,46 @@ class ActionItemSerializer(ModelSerializer):
 class ActionItemUpdateSerializer(ActionItemSerializer):
     class Meta(ActionItemSerializer.Meta):
         read_only_fields = [*ActionItemSerializer.Meta.read_only_fields, "agreement", "owner_party"]
+
+
+class WatchSerializer(ModelSerializer):
+    class Meta:
+        model = Watch
+        fields = ["id", "agreement", "chapter", "provision", "created_at"]
+        validators = []  # watching twice is answered with the existing watch
+
+
+class NotificationSerializer(ModelSerializer):
+    actor = serializers.CharField(source="actor_label", read_only=True)
+    delegation_only = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "agreement",
+            "provision",
+            "actor",
+            "message",
+            "url",
+            "delegation_only",
+            "created_at",
+            "read_at",
+        ]
+        read_only_fields = fields
+
+    def get_delegation_only(self, notification) -> bool:
+        return notification.delegation_id is not None
+
+
+class NotificationReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Notifications to mark read; all of yours when omitted",
+    )
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()

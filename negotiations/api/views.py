@@ -1,19 +1,34 @@
-from rest_framework import mixins
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from config.viewsets import CreateReadUpdateViewSet
 from parties.access import actor_for
 
 from .. import services
-from ..selectors import action_item_list_for, comment_list_for, position_list_for, round_list_for
+from ..filters import ActionItemFilter, NotificationFilter
+from ..models import Notification
+from ..selectors import (
+    action_item_list_for,
+    comment_list_for,
+    position_list_for,
+    round_list_for,
+    watch_list_for,
+)
 from .serializers import (
     ActionItemSerializer,
     ActionItemUpdateSerializer,
     CommentSerializer,
     CommentUpdateSerializer,
+    NotificationReadSerializer,
+    NotificationSerializer,
     PositionSerializer,
     PositionUpdateSerializer,
     RoundSerializer,
     RoundUpdateSerializer,
+    UnreadCountSerializer,
+    WatchSerializer,
 )
 
 WRITE_ACTIONS = {"update", "partial_update"}
@@ -103,9 +118,9 @@ class CommentViewSet(CreateReadUpdateViewSet, mixins.DestroyModelMixin):
 
 
 class ActionItemViewSet(CreateReadUpdateViewSet):
-    """Tasks owed by delegations. PATCH `done` to tick one off."""
+    """Tasks owed by delegations. PATCH `done` to tick one off. Filters: mine, my_party, overdue."""
 
-    filterset_fields = ["agreement", "owner_party", "assignee", "done", "provision", "round"]
+    filterset_class = ActionItemFilter
     search_fields = ["title", "description"]
     ordering_fields = ["due_on", "created_at"]
 
@@ -132,3 +147,54 @@ class ActionItemViewSet(CreateReadUpdateViewSet):
         if done is not None and done != item.done:
             item = services.action_item_set_done(actor=actor, item=item, done=done)
         serializer.instance = item
+
+
+class WatchViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """What the caller follows: give exactly one of provision, chapter or agreement."""
+
+    serializer_class = WatchSerializer
+    filterset_fields = ["agreement", "chapter", "provision"]
+
+    def get_queryset(self):
+        return watch_list_for(actor_for(self.request.user))
+
+    def perform_create(self, serializer):
+        serializer.instance = services.watch_create(
+            actor=actor_for(self.request.user), **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.watch_delete(actor=actor_for(self.request.user), watch=instance)
+
+
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The caller's notifications, newest first; `?unread=true` for unread ones."""
+
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+
+    def get_queryset(self):
+        return Notification.objects.filter(recipient_id=self.request.user.pk)
+
+    @extend_schema(responses=UnreadCountSerializer)
+    @action(detail=False, methods=["get"], url_path="unread-count")
+    def unread_count(self, request):
+        return Response({"unread": self.get_queryset().filter(read_at__isnull=True).count()})
+
+    @extend_schema(request=NotificationReadSerializer, responses=UnreadCountSerializer)
+    @action(detail=False, methods=["post"])
+    def read(self, request):
+        """Mark the listed notifications (or all of them) read; answers the unread count left."""
+        serializer = NotificationReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.notification_mark_read(
+            actor=actor_for(request.user), notification_ids=serializer.validated_data.get("ids")
+        )
+        return Response({"unread": self.get_queryset().filter(read_at__isnull=True).count()})

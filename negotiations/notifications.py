@@ -1,0 +1,155 @@
+"""Who hears of what, in the application and by e-mail.
+
+An event reaches the watchers of its provision, of the provision's chapter and of its agreement
+(plus anyone named, such as an action item's assignee), never the person who caused it, and only
+users who can read the agreement. A delegation-only event reaches only that delegation's members
+who see delegation material; everyone else is not told it happened at all.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from agreement.models import Agreement
+from parties.access import Actor, Role
+from parties.models import Party
+from provisions.models import Provision
+
+from .models import Notification, Watch
+
+User = get_user_model()
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    agreement: Agreement
+    actor: Actor
+    message: str
+    provision: Provision | None = None
+    delegation: Party | None = None
+    also_notify: tuple[int, ...] = field(default_factory=tuple)  # user ids, e.g. an assignee
+
+
+def provision_url(provision: Provision) -> str:
+    return f"/provisions/{provision.pk}/"
+
+
+def _candidate_ids(event: Event) -> set[int]:
+    targets = Q(agreement=event.agreement)
+    if event.provision is not None:
+        targets |= Q(provision=event.provision) | Q(chapter_id=event.provision.chapter_id)
+    ids = set(Watch.objects.filter(targets).values_list("user_id", flat=True))
+    ids.update(event.also_notify)
+    ids.discard(event.actor.user.pk)
+    return ids
+
+
+def _recipients(event: Event) -> list:
+    """Candidates who may read the agreement and, for delegation-only events, belong to it."""
+    candidates = _candidate_ids(event)
+    if not candidates:
+        return []
+    users = User.objects.filter(pk__in=candidates, is_active=True).select_related("membership")
+    participating = set(event.agreement.participations.values_list("party_id", flat=True))
+    recipients = []
+    for user in users:
+        membership = getattr(user, "membership", None)
+        if event.delegation is not None:
+            allowed = (
+                membership is not None
+                and membership.party_id == event.delegation.pk
+                and membership.role != Role.OBSERVER
+            )
+        else:
+            allowed = user.is_staff or (
+                membership is not None and membership.party_id in participating
+            )
+        if allowed:
+            recipients.append(user)
+    return recipients
+
+
+def notification_publish(event: Event) -> list[Notification]:
+    """Record the event for each recipient and e-mail them once the write commits."""
+    from .tasks import send_notification_emails
+
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            recipient=user,
+            kind=event.kind,
+            agreement=event.agreement,
+            provision=event.provision,
+            delegation=event.delegation,
+            actor_label=event.actor.label,
+            message=event.message[:500],
+            url=provision_url(event.provision) if event.provision else "",
+        )
+        for user in _recipients(event)
+    )
+    ids = [notification.pk for notification in notifications]
+    if ids:
+        transaction.on_commit(lambda: send_notification_emails.delay(ids))
+    return notifications
+
+
+def _subject(notification: Notification) -> str:
+    marking = "[Delegation only] " if notification.delegation_id else ""
+    return f"{marking}{notification.get_kind_display()}: {notification.message}"[:200]
+
+
+def _absolute(url: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{url}" if url else settings.SITE_URL
+
+
+def notification_send_emails(notification_ids: list[int]) -> int:
+    """E-mail each notification not e-mailed yet; safe to run twice."""
+    sent = 0
+    pending = Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
+    for notification in pending.select_related("recipient"):
+        if notification.recipient.email:
+            body = f"{notification.actor_label}: {notification.message}\n\n{_absolute(notification.url)}\n"
+            send_mail(_subject(notification), body, None, [notification.recipient.email])
+            sent += 1
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    return sent
+
+
+def notification_send_digests(now: datetime.datetime | None = None) -> int:
+    """One e-mail per user listing the events of the last day not yet in a digest."""
+    now = now or timezone.now()
+    pending = (
+        Notification.objects.filter(
+            digested_at__isnull=True, created_at__gte=now - datetime.timedelta(days=1)
+        )
+        .select_related("recipient")
+        .order_by("created_at")
+    )
+    by_recipient: dict[int, list[Notification]] = defaultdict(list)
+    for notification in pending:
+        by_recipient[notification.recipient_id].append(notification)
+    sent = 0
+    for notifications in by_recipient.values():
+        recipient = notifications[0].recipient
+        if recipient.email:
+            lines = [
+                f"- {n.created_at:%d %b %H:%M} UTC · {'[Delegation only] ' if n.delegation_id else ''}"
+                f"{n.actor_label}: {n.message} {_absolute(n.url)}"
+                for n in notifications
+            ]
+            send_mail(
+                f"Daily digest: {len(notifications)} update(s) in the negotiation",
+                "What happened in the last day:\n\n" + "\n".join(lines) + "\n",
+                None,
+                [recipient.email],
+            )
+            sent += 1
+        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(digested_at=now)
+    return sent
