@@ -134,9 +134,10 @@ def positions_matrix(agreement: Agreement) -> PositionsMatrix:
     )
 
 
-def round_window(round_: Round) -> tuple[datetime.datetime, datetime.datetime]:
+def round_window(round_: Round) -> tuple[PointInTime, PointInTime]:
     """The period a round covers: from the previous round's close (or the beginning) to its own
     close (or now, while it is open)."""
+
     previous = (
         Round.objects.filter(
             agreement_id=round_.agreement_id, number__lt=round_.number, closed_at__isnull=False
@@ -144,5 +145,12 @@ def round_window(round_: Round) -> tuple[datetime.datetime, datetime.datetime]:
         .order_by("-number")
         .first()
     )
-    start = previous.closed_at if previous else datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-    return start, round_.closed_at or timezone.now()
+    if previous is None:
+        start = PointInTime(
+            at=datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC), label="the beginning"
+        )
+    else:
+        start = PointInTime(at=previous.closed_at, label=f"close of Round {previous.number}")
+    if round_.is_closed:
+        return start, PointInTime(at=round_.closed_at, label=f"close of Round {round_.number}")
+    return start, PointInTime(at=timezone.now(), label="now")

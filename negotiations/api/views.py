@@ -1,10 +1,12 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from agreement.api.serializers import AgreementCompareSerializer, comparison_data
 from config.viewsets import CreateReadUpdateViewSet
 from parties.access import actor_for
+from provisions.selectors import agreement_compare
 
 from .. import services
 from ..filters import ActionItemFilter, NotificationFilter
@@ -14,6 +16,7 @@ from ..selectors import (
     comment_list_for,
     position_list_for,
     round_list_for,
+    round_window,
     watch_list_for,
 )
 from .serializers import (
@@ -55,6 +58,29 @@ class RoundViewSet(CreateReadUpdateViewSet):
             round_=serializer.instance,
             **serializer.validated_data,
         )
+
+    @extend_schema(request=None, responses={200: RoundSerializer, 409: RoundSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close the round: its text is read from this moment on. A closed round stays closed (409)."""
+        try:
+            round_ = services.round_close(actor=actor_for(request.user), round_=self.get_object())
+        except services.RoundAlreadyClosed as closed:
+            return Response(
+                {"detail": str(closed), **RoundSerializer(closed.round).data},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(RoundSerializer(round_).data)
+
+    @extend_schema(responses=AgreementCompareSerializer)
+    @action(detail=True, methods=["get"])
+    def changes(self, request, pk=None):
+        """Provisions changed during the round: from the previous round's close (or the beginning)
+        to this one's close (or now while it is open), each with its diff."""
+        round_ = self.get_object()
+        start, end = round_window(round_)
+        changes = agreement_compare(round_.agreement, start.at, end.at)
+        return Response(comparison_data(start, end, changes))
 
 
 class PositionViewSet(CreateReadUpdateViewSet):
