@@ -97,6 +97,8 @@ def position_record(
     position = Position.objects.select_for_update().filter(
         provision=provision, party=party
     ).first() or Position(provision=provision, party=party)
+    shared_change = position.pk is None or (position.stance, position.note) != (stance, note)
+    internal_change = position.internal_note != internal_note
     position.stance, position.note, position.internal_note = stance, note, internal_note
     position.full_clean()
     position._history_user = actor.user
@@ -104,6 +106,22 @@ def position_record(
         reason or f"{party.code} position: {Position.Stance(stance).label.lower()}"
     )
     position.save()
+    if shared_change or internal_change:
+        summary = (
+            f"{party.code} position on Article {provision.number}: {position.get_stance_display()}"
+        )
+        notification_publish(
+            Event(
+                kind=Notification.Kind.POSITION_CHANGED,
+                agreement=provision.agreement,
+                provision=provision,
+                actor=actor,
+                # The internal note never goes into a message; a change to it alone is told to
+                # the delegation only.
+                message=f"{summary} — {note}" if note else summary,
+                delegation=None if shared_change else party,
+            )
+        )
     return position
 
 
