@@ -83,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "parties.context_processors.actor",
+                "negotiations.context_processors.unread_notifications",
+
             ],
         },
     },

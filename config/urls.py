@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("agreement.urls")),
     path("", include("provisions.urls")),
     path("", include("parties.urls")),
+    path("", include("negotiations.urls")),
+
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView
 
-from negotiations.selectors import comment_list_for, position_list_for
+from negotiations.selectors import comment_list_for, position_list_for, watch_list_for
 from parties.access import Capability, actor_for
 
 from . import brackets, diff, services
@@ -54,6 +54,7 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
             positions=[(p, actor.sees_delegation_material_of(p.party_id)) for p in positions],
             comments=comment_list_for(actor).filter(provision=self.provision),
             history=provision_history(self.provision)[:10],
+            watch=watch_list_for(actor).filter(provision=self.provision).first(),
         )
         return context
 
