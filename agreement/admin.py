@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Agreement, Chapter, Mineral, Participation
+from .models import Agreement, Chapter, ExportJob, Mineral, Participation
 
 
 class ParticipationInline(admin.TabularInline):
@@ -37,3 +37,27 @@ class MineralAdmin(admin.ModelAdmin):
     list_display = ["name", "agreement", "hs_codes"]
     list_filter = ["agreement"]
     search_fields = ["name"]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Who received which file: the record of every export, read-only."""
+
+    list_display = [
+        "id",
+        "agreement",
+        "requested_by",
+        "format",
+        "variant",
+        "as_of_label",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "format", "variant"]
+    readonly_fields = [field.name for field in ExportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

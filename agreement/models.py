@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -94,3 +95,61 @@ class Mineral(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportJob(models.Model):
+    """One request for the consolidated text in one format, built in the background.
+
+    The row records who received which file (its SHA-256) and the marking printed in it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Format(models.TextChoices):
+        HTML = "html", "HTML"
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word (DOCX)"
+        MD = "md", "Markdown"
+        TXT = "txt", "Plain text"
+        JSON = "json", "JSON"
+        AKN = "akn", "Akoma Ntoso XML"
+
+    class Variant(models.TextChoices):
+        NEGOTIATING = "negotiating", "Negotiating text (brackets with attribution)"
+        AGREED = "agreed", "Agreed text only"
+        REDLINE = "redline", "Redline (changes since a base point)"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_jobs"
+    )
+    format = models.CharField(max_length=8, choices=Format.choices)
+    variant = models.CharField(max_length=16, choices=Variant.choices)
+    as_of = models.DateTimeField(help_text="The moment the text is read from")
+    as_of_label = models.CharField(max_length=120)
+    base_at = models.DateTimeField(null=True, blank=True, help_text="Redline: changes since")
+    base_label = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    marking = models.CharField(max_length=300, blank=True)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk}: {self.get_variant_display()} as {self.format}"

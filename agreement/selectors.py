@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from parties.access import Actor
 
-from .models import Agreement, Chapter, Mineral, Participation
+from .models import Agreement, Chapter, ExportJob, Mineral, Participation
 
 
 def agreement_list_for(actor: Actor) -> QuerySet[Agreement]:
@@ -33,3 +33,8 @@ def participation_list(agreement: Agreement) -> QuerySet[Participation]:
 def agreement_party_codes(agreement: Agreement) -> frozenset[str]:
     """The party codes that may appear in this agreement's bracket attributions."""
     return frozenset(agreement.participations.values_list("party__code", flat=True))
+
+
+def export_list_for(actor: Actor) -> QuerySet[ExportJob]:
+    """The actor's own export jobs: each file is marked for the person who asked for it."""
+    return ExportJob.objects.filter(requested_by_id=actor.user.pk).select_related("agreement")

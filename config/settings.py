@@ -4,6 +4,7 @@ Every variable has a default that suits `make run` on a bare machine (SQLite, ea
 local-memory cache); production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -84,7 +85,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "parties.context_processors.actor",
                 "negotiations.context_processors.unread_notifications",
-
             ],
         },
     },
@@ -130,6 +130,14 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digest": {
         "task": "negotiations.tasks.send_daily_digest",
         "schedule": crontab(hour=6, minute=0),
+    },
+    "fail-stale-exports": {
+        "task": "agreement.tasks.fail_stale_exports",
+        "schedule": 300.0,
+    },
+    "remove-old-export-files": {
+        "task": "agreement.tasks.remove_old_export_files",
+        "schedule": crontab(hour=3, minute=30),
     },
     "action-item-reminders": {
         "task": "negotiations.tasks.send_action_item_reminders",
@@ -189,7 +197,14 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Exports: a running job with no heartbeat for this long has lost its worker; files are kept
+# for EXPORT_RETENTION_DAYS, the job rows (who received which file) for good.
+EXPORT_STALE_AFTER = datetime.timedelta(minutes=int(os.environ.get("EXPORT_STALE_MINUTES", "10")))
+EXPORT_QUEUED_LIMIT = datetime.timedelta(hours=1)
+EXPORT_RETENTION = datetime.timedelta(days=int(os.environ.get("EXPORT_RETENTION_DAYS", "7")))
+
 # Provision bodies above this size are refused with a clear error (see docs/api.md).
+
 PROVISION_BODY_MAX_CHARS = 1_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -24,8 +24,10 @@ class Snapshot:
     order: int
     body: str
     version: int
+    proposed_by_id: int | None = None
 
     @property
+
     def place(self) -> tuple[int, int]:
         return (self.chapter_number, self.order)
 

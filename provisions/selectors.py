@@ -92,7 +92,9 @@ def provision_snapshots_as_of(
             order=record.order,
             body=record.body,
             version=record.version,
+            proposed_by_id=record.proposed_by_id,
         )
+
         for record in records
     }
 

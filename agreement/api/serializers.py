@@ -1,11 +1,13 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.serializers import ModelSerializer
+from config.serializers import ChoiceField, ModelSerializer
+from negotiations.models import Round
 from parties.models import Party
 from provisions.compare import CHANGE_KINDS, ProvisionChange, summarize
 
-from ..models import Agreement, Chapter, Mineral, Participation
+from ..models import Agreement, Chapter, ExportJob, Mineral, Participation
 
 
 class ParticipationSerializer(ModelSerializer):
@@ -138,3 +140,60 @@ class ProgressSerializer(serializers.Serializer):
     figures = FiguresSerializer()
     chapters = serializers.ListField(child=serializers.DictField())
     rounds = serializers.ListField(child=serializers.DictField())
+
+
+class ExportJobSerializer(ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "agreement",
+            "format",
+            "variant",
+            "as_of",
+            "as_of_label",
+            "base_at",
+            "base_label",
+            "status",
+            "progress",
+            "error",
+            "marking",
+            "requested_by",
+            "file_name",
+            "size",
+            "sha256",
+            "download_url",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "file_removed_at",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, job) -> str | None:
+        if job.status != ExportJob.Status.DONE or not job.file:
+            return None
+        url = reverse("export-download", args=[job.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    agreement = serializers.PrimaryKeyRelatedField(queryset=Agreement.objects.all())
+    format = ChoiceField(choices=ExportJob.Format.choices)
+    variant = ChoiceField(choices=ExportJob.Variant.choices)
+    as_of = serializers.DateTimeField(required=False, help_text="Read the text as of this moment")
+    round = serializers.PrimaryKeyRelatedField(
+        queryset=Round.objects.all(), required=False, help_text="…or as of this round's close"
+    )
+    base_round = serializers.PrimaryKeyRelatedField(
+        queryset=Round.objects.all(),
+        required=False,
+        help_text="Redline: changes since this round's close",
+    )
+    base_as_of = serializers.DateTimeField(
+        required=False, help_text="Redline: changes since this moment"
+    )

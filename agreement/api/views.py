@@ -1,7 +1,10 @@
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from config.viewsets import CreateReadUpdateViewSet
@@ -11,12 +14,15 @@ from parties.access import actor_for
 from provisions.selectors import agreement_compare
 
 from .. import services
-from ..selectors import agreement_list_for, chapter_list_for, mineral_list_for
+from ..models import ExportJob
+from ..selectors import agreement_list_for, chapter_list_for, export_list_for, mineral_list_for
 from .serializers import (
     AgreementCompareSerializer,
     AgreementSerializer,
     ChapterSerializer,
     ChapterUpdateSerializer,
+    ExportJobSerializer,
+    ExportRequestSerializer,
     MatrixRowSerializer,
     MineralSerializer,
     MineralUpdateSerializer,
@@ -154,4 +160,53 @@ class MineralViewSet(CreateReadUpdateViewSet):
             actor=actor_for(self.request.user),
             mineral=serializer.instance,
             **serializer.validated_data,
+        )
+
+
+class ExportJobViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Consolidated-text exports built in the background. POST answers 202 with the job; poll it
+    until `status` is done, then fetch `download_url`. Each caller sees only their own exports."""
+
+    serializer_class = ExportJobSerializer
+    filterset_fields = ["agreement", "status", "format", "variant"]
+
+    def get_queryset(self):
+        return export_list_for(actor_for(self.request.user))
+
+    @extend_schema(request=ExportRequestSerializer, responses={202: ExportJobSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ExportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            job = services.export_request(
+                actor=actor_for(request.user), **serializer.validated_data
+            )
+        except services.ExportServiceUnavailable as error:
+            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        job.refresh_from_db()  # with eager tasks the file may already be built
+        return Response(
+            ExportJobSerializer(job, context=self.get_serializer_context()).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The built file, for the person it was prepared for."""
+        job = self.get_object()
+        if job.status != ExportJob.Status.DONE:
+            raise NotFound(
+                f"Export {job.pk} has no file: it is {job.get_status_display().lower()}."
+            )
+        if not job.file:
+            raise NotFound(f"The file of export {job.pk} was removed after the retention period.")
+        return FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=job.file_name,
         )
