@@ -142,8 +142,9 @@ class ExportServiceUnavailable(Exception):
 
 
 def _require_export_service() -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if celery_app.conf.task_always_eager:
         return
+
     try:
         with celery_app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=2)
@@ -153,13 +154,14 @@ def _require_export_service() -> None:
         ) from error
 
 
-def _point(*, round_: Round | None, moment: datetime.datetime | None) -> tuple[datetime.datetime, str]:
+def _point(
+    *, round_: Round | None, moment: datetime.datetime | None
+) -> tuple[datetime.datetime, str]:
     """A point in time and how documents name it: a round's close, a moment, or now."""
     if round_ is not None:
         return round_.closed_at, f"close of Round {round_.number}"
     moment = moment or timezone.now()
     return moment, f"{moment:%Y-%m-%d %H:%M} UTC"
-
 
 
 def _check_round(agreement: Agreement, round_: Round | None, name: str, errors: dict) -> None:
