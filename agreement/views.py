@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -6,6 +7,7 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from config.forms import add_service_error
 from negotiations.selectors import point_in_time
 from parties.access import actor_for
 from provisions import diff
@@ -13,7 +15,9 @@ from provisions.compare import summarize
 from provisions.models import Status
 from provisions.selectors import agreement_compare
 
-from .selectors import agreement_list_for, participation_list
+from . import services
+from .forms import ExportForm
+from .selectors import agreement_list_for, export_list_for, participation_list
 
 
 class AgreementListView(LoginRequiredMixin, ListView):
@@ -60,6 +64,61 @@ class AgreementDetailView(LoginRequiredMixin, DetailView):
             provision_total=sum(counts.values()),
         )
         return context
+
+
+class ExportView(LoginRequiredMixin, View):
+    """Ask for the consolidated text; follow the job's progress; download; see recent exports."""
+
+    template_name = "agreement/export.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.actor = actor_for(request.user)
+            self.agreement = get_object_or_404(agreement_list_for(self.actor), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def form(self, data=None) -> ExportForm:
+        closed = self.agreement.rounds.filter(closed_at__isnull=False).order_by("number")
+        return ExportForm(data, rounds=closed)
+
+    def get(self, request, pk):
+        return self.render(self.form())
+
+    def post(self, request, pk):
+        form = self.form(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        try:
+            job = services.export_request(
+                actor=self.actor, agreement=self.agreement, **form.service_arguments()
+            )
+        except services.ExportServiceUnavailable as error:
+            messages.error(request, str(error))
+            return self.render(form, status=503)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.render(form, status=400)
+        messages.success(
+            request,
+            f"Export {job.pk} requested: {job.get_variant_display()} as {job.get_format_display()}.",
+        )
+        return redirect("agreement:export-detail", pk=job.pk)
+
+    def render(self, form, status: int = 200):
+        recent = export_list_for(self.actor).filter(agreement=self.agreement)[:10]
+        context = {"agreement": self.agreement, "form": form, "recent": recent}
+        return render(self.request, self.template_name, context, status=status)
+
+
+class ExportDetailView(LoginRequiredMixin, View):
+    """One export job; htmx polls the status fragment until the file is ready or the job failed."""
+
+    def get(self, request, pk):
+        job = get_object_or_404(export_list_for(actor_for(request.user)), pk=pk)
+        template = (
+            "agreement/_export_status.html" if request.htmx else "agreement/export_detail.html"
+        )
+        return render(request, template, {"job": job, "agreement": job.agreement})
 
 
 class AgreementCompareView(LoginRequiredMixin, View):

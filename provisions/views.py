@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView
 
+from config.forms import add_service_error
 from negotiations.selectors import comment_list_for, position_list_for, watch_list_for
 from parties.access import Capability, actor_for
 
@@ -57,15 +58,6 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
             watch=watch_list_for(actor).filter(provision=self.provision).first(),
         )
         return context
-
-
-def add_service_error(form, error: ValidationError) -> None:
-    """Attach a service's ValidationError to the form fields it names (else to the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
 
 
 class ProvisionEditView(ProvisionMixin, View):

@@ -1,0 +1,12 @@
+"""Form plumbing shared by every app's pages."""
+
+from django.core.exceptions import ValidationError
+
+
+def add_service_error(form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form fields it names (else to the whole form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, field_errors)
