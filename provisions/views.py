@@ -1,18 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView
 
+from agreement.selectors import agreement_list_for
 from config.forms import add_service_error
 from negotiations.selectors import comment_list_for, position_list_for, watch_list_for
 from parties.access import Capability, actor_for
 
 from . import brackets, diff, services
+from .filters import ProvisionFilter
 from .forms import ProvisionEditForm, VersionPickForm
-from .selectors import provision_diff, provision_get_for, provision_history
+from .selectors import provision_diff, provision_get_for, provision_history, provision_list_for
 
 
 def rendered_text(body: str) -> dict:
@@ -35,6 +39,10 @@ class ProvisionMixin(LoginRequiredMixin):
         self.provision = provision_get_for(self.actor, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
+    def page_context(self, **extra) -> dict:
+        """What every provision page shows: the provision, and its agreement for the navigation."""
+        return {"provision": self.provision, "agreement": self.provision.agreement, **extra}
+
 
 class ProvisionDetailView(ProvisionMixin, DetailView):
     """A provision: its negotiating text with party-marked brackets, positions, comments and history."""
@@ -50,6 +58,7 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
         actor = self.actor
         positions = position_list_for(actor).filter(provision=self.provision)
         context.update(
+            self.page_context(),
             text=rendered_text(self.provision.body),
             can_edit=actor.can(Capability.EDIT_TEXT),
             positions=[(p, actor.sees_delegation_material_of(p.party_id)) for p in positions],
@@ -111,7 +120,7 @@ class ProvisionEditView(ProvisionMixin, View):
         )
 
     def render(self, form, status: int = 200, **extra):
-        context = {"provision": self.provision, "form": form, **extra}
+        context = self.page_context(form=form, **extra)
         return render(self.request, self.template_name, context, status=status)
 
 
@@ -123,7 +132,7 @@ class ProvisionHistoryView(ProvisionMixin, View):
         return render(
             request,
             "provisions/provision_history.html",
-            {"provision": self.provision, "history": history},
+            self.page_context(history=history),
         )
 
 
@@ -139,7 +148,7 @@ class ProvisionCompareView(ProvisionMixin, View):
             "view": "inline",
         }
         form = VersionPickForm({**defaults, **request.GET.dict()}, versions=versions)
-        context = {"provision": provision, "form": form}
+        context = self.page_context(form=form)
         if form.is_valid():
             picked = form.cleaned_data
             result = provision_diff(provision, picked["from_version"], picked["to_version"])
@@ -158,3 +167,28 @@ class ProvisionCompareView(ProvisionMixin, View):
             context,
             status=200 if form.is_valid() else 400,
         )
+
+
+class ProvisionListView(LoginRequiredMixin, View):
+    """Every provision of an agreement, filtered and searched; htmx swaps only the results."""
+
+    page_size = 50
+
+    def get(self, request, pk):
+        actor = actor_for(request.user)
+        agreement = get_object_or_404(agreement_list_for(actor), pk=pk)
+        queryset = provision_list_for(actor).filter(agreement=agreement).in_reading_order()
+        filters = ProvisionFilter(request.GET, queryset=queryset, agreement=agreement)
+        results = filters.qs
+        if query := request.GET.get("q", "").strip():
+            results = results.filter(
+                Q(heading__icontains=query) | Q(body__icontains=query) | Q(number=query)
+            )
+        page = Paginator(results, self.page_size).get_page(request.GET.get("page"))
+        template = (
+            "provisions/_provision_results.html"
+            if request.htmx
+            else "provisions/provision_list.html"
+        )
+        context = {"agreement": agreement, "filters": filters, "page_obj": page, "query": query}
+        return render(request, template, context, status=200 if filters.is_valid() else 400)
