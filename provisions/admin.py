@@ -1,7 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Provision
+from .models import Presence, Provision
+
 
 
 class ViewOnlyAdminMixin:
@@ -24,3 +25,8 @@ class ProvisionAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     list_filter = ["agreement", "status", "category", "proposed_by"]
     search_fields = ["number", "heading", "body"]
     history_list_display = ["version", "status", "bracket_count", "history_party"]
+
+
+@admin.register(Presence)
+class PresenceAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["provision", "label", "editing_since", "seen_at"]

@@ -27,7 +27,6 @@ class Snapshot:
     proposed_by_id: int | None = None
 
     @property
-
     def place(self) -> tuple[int, int]:
         return (self.chapter_number, self.order)
 

@@ -1,6 +1,7 @@
 from django import forms
 
-from .models import Provision
+from .models import STATUS_TRANSITIONS, Provision, Status
+
 
 
 class ProvisionEditForm(forms.Form):
@@ -47,3 +48,17 @@ class VersionPickForm(forms.Form):
         choices = [(v, f"Version {v}") for v in versions]
         self.fields["from_version"].choices = choices
         self.fields["to_version"].choices = choices
+
+
+class StatusForm(forms.Form):
+    """A lead moves the provision to one of the statuses allowed from where it stands."""
+
+    status = forms.ChoiceField(label="Move to")
+    reason = forms.CharField(label="Reason", max_length=500, required=False)
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, provision: Provision, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = STATUS_TRANSITIONS[provision.status]
+        self.fields["status"].choices = [(value, label) for value, label in Status.choices if value in allowed]
+        self.initial.setdefault("version", provision.version)

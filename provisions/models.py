@@ -1,3 +1,6 @@
+import datetime
+
+from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -88,3 +91,29 @@ class Provision(models.Model):
 
     def __str__(self) -> str:
         return f"Article {self.number}: {self.heading}"
+
+
+# A page renews its lease every 15 seconds; three missed renewals and the user has left.
+PRESENCE_LEASE = datetime.timedelta(seconds=45)
+
+
+class Presence(models.Model):
+    """Who has a provision open, and since when they are editing it: a lease renewed by the page.
+
+    Rows are kept per user and provision and simply go stale; readers only count recent ones.
+    """
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(max_length=120, help_text="e.g. 'EU · eu-negotiator'")
+    editing_since = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provision", "user"], name="one_presence_per_user")
+        ]
+        indexes = [models.Index(fields=["provision", "seen_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.label} on {self.provision_id}"

@@ -3,16 +3,18 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from agreement.models import Agreement, Chapter
-from agreement.selectors import agreement_list_for
+from agreement.selectors import agreement_list_for, agreement_party_codes
 from parties.access import Actor
 
-from . import diff
+from . import brackets, diff
 from .compare import ProvisionChange, Snapshot, compare_snapshots
-from .models import Provision
+from .models import PRESENCE_LEASE, Provision
 
 HistoricalProvision = Provision.history.model
 
@@ -94,7 +96,6 @@ def provision_snapshots_as_of(
             version=record.version,
             proposed_by_id=record.proposed_by_id,
         )
-
         for record in records
     }
 
@@ -106,3 +107,45 @@ def agreement_compare(
     return compare_snapshots(
         provision_snapshots_as_of(agreement, start), provision_snapshots_as_of(agreement, end)
     )
+
+
+def presence_list(provision: Provision, *, excluding_user_id: int | None = None) -> list:
+    """Who else has the provision open now (lease not lapsed), editors first."""
+    recent = provision.presences.filter(seen_at__gte=timezone.now() - PRESENCE_LEASE)
+    if excluding_user_id is not None:
+        recent = recent.exclude(user_id=excluding_user_id)
+    return sorted(
+        recent, key=lambda p: (p.editing_since is None, p.editing_since or p.seen_at, p.label)
+    )
+
+
+TOO_LONG = "too-long"
+
+
+@dataclass(frozen=True)
+class TextCheck:
+    """What the editor shows while typing: every bracket error, or the bracket count."""
+
+    errors: tuple[brackets.BracketError, ...]
+    count: brackets.BracketCount | None
+
+    @property
+    def too_long(self) -> bool:
+        return bool(self.errors) and self.errors[0].code == TOO_LONG
+
+
+def text_check(agreement: Agreement, body: str) -> TextCheck:
+    """Check a draft text the way saving will, without saving anything."""
+    limit = settings.PROVISION_BODY_MAX_CHARS
+    if len(body) > limit:
+        too_long = brackets.BracketError(
+            line=1,
+            column=1,
+            code=TOO_LONG,
+            message=f"The text is {len(body):,} characters long; the limit is {limit:,}.",
+        )
+        return TextCheck(errors=(too_long,), count=None)
+    result = brackets.parse(body, party_codes=agreement_party_codes(agreement))
+    if not result.ok:
+        return TextCheck(errors=result.errors, count=None)
+    return TextCheck(errors=(), count=brackets.count_brackets(result.document))

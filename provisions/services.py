@@ -8,12 +8,11 @@ so history holds exactly the accepted writes.
 
 from collections.abc import Callable, Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from agreement.models import Agreement, Chapter, Mineral
-from agreement.selectors import agreement_party_codes
 from agreement.services import agreement_require_participant
 from negotiations.models import Notification
 from negotiations.notifications import Event, notification_publish
@@ -21,7 +20,16 @@ from parties.access import Actor, Capability, require
 from parties.models import Party
 
 from . import brackets
-from .models import AGREED_STATUSES, STATUS_TRANSITIONS, TEXT_FROZEN_STATUSES, Provision, Status
+from .models import (
+    AGREED_STATUSES,
+    PRESENCE_LEASE,
+    STATUS_TRANSITIONS,
+    TEXT_FROZEN_STATUSES,
+    Presence,
+    Provision,
+    Status,
+)
+from .selectors import text_check
 
 EDITABLE_FIELDS = frozenset(
     {"heading", "body", "category", "chapter", "number", "order", "minerals"}
@@ -58,17 +66,14 @@ class InvalidBracketText(ValidationError):
         return {"bracket_errors": [error.as_dict() for error in self.bracket_errors]}
 
 
-def provision_text_check(*, agreement: Agreement, body: str) -> brackets.ParseResult:
-    """Parse a body against the agreement's parties; refuse oversize or malformed text."""
-    limit = settings.PROVISION_BODY_MAX_CHARS
-    if len(body) > limit:
-        raise ValidationError(
-            {"body": f"The text is {len(body):,} characters long; the limit is {limit:,}."}
-        )
-    result = brackets.parse(body, party_codes=agreement_party_codes(agreement))
-    if not result.ok:
-        raise InvalidBracketText(result.errors)
-    return result
+def provision_text_check(*, agreement: Agreement, body: str) -> int:
+    """Refuse oversize or malformed text (as the editor reports it); answer its bracket count."""
+    check = text_check(agreement, body)
+    if check.too_long:
+        raise ValidationError({"body": check.errors[0].message})
+    if check.errors:
+        raise InvalidBracketText(check.errors)
+    return check.count.total
 
 
 def _check_belongs_to(agreement: Agreement, *, chapter: Chapter | None, minerals) -> None:
@@ -126,7 +131,8 @@ def provision_create(
     agreement_require_participant(actor, agreement, to_write=True)
     minerals = list(minerals)
     _check_belongs_to(agreement, chapter=chapter, minerals=minerals)
-    parsed = provision_text_check(agreement=agreement, body=body)
+    bracket_count = provision_text_check(agreement=agreement, body=body)
+
     if proposed_by is None and not actor.is_secretariat:
         proposed_by = actor.party
     if order is None:
@@ -140,7 +146,7 @@ def provision_create(
         category=category,
         proposed_by=proposed_by,
         body=body,
-        bracket_count=brackets.count_brackets(parsed.document).total,
+        bracket_count=bracket_count,
     )
     provision.full_clean()
     provision._history_user = actor.user
@@ -167,8 +173,7 @@ def provision_update(
     _check_belongs_to(provision.agreement, chapter=changes.get("chapter"), minerals=minerals)
     bracket_count = None
     if "body" in changes:
-        parsed = provision_text_check(agreement=provision.agreement, body=changes["body"])
-        bracket_count = brackets.count_brackets(parsed.document).total
+        bracket_count = provision_text_check(agreement=provision.agreement, body=changes["body"])
 
     def apply(current: Provision) -> None:
         if current.status in TEXT_FROZEN_STATUSES:
@@ -277,3 +282,26 @@ def provision_revert(
         number=record.number,
         order=record.order,
     )
+
+
+def presence_touch(*, actor: Actor, provision: Provision, editing: bool) -> Presence:
+    """Renew the actor's lease on a provision page; `editing` keeps (or starts) the editing clock."""
+    now = timezone.now()
+    presence, created = Presence.objects.get_or_create(
+        provision=provision,
+        user=actor.user,
+        defaults={"label": actor.label, "seen_at": now, "editing_since": now if editing else None},
+    )
+    if not created:
+        lapsed = presence.seen_at < now - PRESENCE_LEASE
+        if not editing:
+            presence.editing_since = None
+        elif presence.editing_since is None or lapsed:
+            presence.editing_since = now
+        presence.seen_at, presence.label = now, actor.label
+        presence.save(update_fields=["seen_at", "editing_since", "label"])
+    return presence
+
+
+def presence_leave(*, actor: Actor, provision: Provision) -> None:
+    Presence.objects.filter(provision=provision, user=actor.user).delete()

@@ -3,20 +3,33 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.forms.models import model_to_dict
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView
 
 from agreement.selectors import agreement_list_for
 from config.forms import add_service_error
+from negotiations import services as negotiation_services
+from negotiations.forms import CommentForm, PositionForm
 from negotiations.selectors import comment_list_for, position_list_for, watch_list_for
 from parties.access import Capability, actor_for
 
 from . import brackets, diff, services
 from .filters import ProvisionFilter
-from .forms import ProvisionEditForm, VersionPickForm
-from .selectors import provision_diff, provision_get_for, provision_history, provision_list_for
+from .forms import ProvisionEditForm, StatusForm, VersionPickForm
+from .models import STATUS_TRANSITIONS, TEXT_FROZEN_STATUSES
+from .selectors import (
+    presence_list,
+    provision_diff,
+    provision_get_for,
+    provision_history,
+    provision_list_for,
+    text_check,
+)
 
 
 def rendered_text(body: str) -> dict:
@@ -27,6 +40,14 @@ def rendered_text(body: str) -> dict:
         "html": mark_safe(brackets.to_html(parsed.document)),
         "count": brackets.count_brackets(parsed.document),
     }
+
+
+def redirect_to_detail(request, provision):
+    """Back to the provision page; after an htmx request, a full-page navigation."""
+    url = reverse("provisions:provision-detail", args=[provision.pk])
+    if request.htmx:
+        return HttpResponse(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
 
 
 class ProvisionMixin(LoginRequiredMixin):
@@ -56,11 +77,27 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         actor = self.actor
-        positions = position_list_for(actor).filter(provision=self.provision)
+        provision = self.provision
+        positions = list(position_list_for(actor).filter(provision=provision))
+        own_position = next((p for p in positions if actor.acts_for(p.party_id)), None)
         context.update(
             self.page_context(),
-            text=rendered_text(self.provision.body),
-            can_edit=actor.can(Capability.EDIT_TEXT),
+            text=rendered_text(provision.body),
+            can_edit=actor.can(Capability.EDIT_TEXT)
+            and provision.status not in TEXT_FROZEN_STATUSES,
+            status_form=StatusForm(provision=provision)
+            if actor.can(Capability.SET_STATUS) and STATUS_TRANSITIONS[provision.status]
+            else None,
+            comment_form=CommentForm(can_keep_internal=actor.party is not None)
+            if actor.can(Capability.COMMENT)
+            else None,
+            position_form=PositionForm(
+                initial=model_to_dict(own_position, ["stance", "note", "internal_note"])
+                if own_position
+                else None
+            )
+            if actor.can(Capability.RECORD_POSITION) and actor.party
+            else None,
             positions=[(p, actor.sees_delegation_material_of(p.party_id)) for p in positions],
             comments=comment_list_for(actor).filter(provision=self.provision),
             history=provision_history(self.provision)[:10],
@@ -100,7 +137,7 @@ class ProvisionEditView(ProvisionMixin, View):
             add_service_error(form, error)
             return self.render(form, status=400)
         messages.success(request, f"Saved Article {saved.number} as version {saved.version}.")
-        return redirect("provisions:provision-detail", pk=saved.pk)
+        return redirect_to_detail(request, saved)
 
     def render_conflict(self, form, conflict: services.VersionConflict):
         current = conflict.current
@@ -120,8 +157,97 @@ class ProvisionEditView(ProvisionMixin, View):
         )
 
     def render(self, form, status: int = 200, **extra):
-        context = self.page_context(form=form, **extra)
-        return render(self.request, self.template_name, context, status=status)
+        check = text_check(self.provision.agreement, form["body"].value() or "")
+        context = self.page_context(form=form, check=check, **extra)
+        template = "provisions/_edit_form.html" if self.request.htmx else self.template_name
+        return render(self.request, template, context, status=status)
+
+
+class ProvisionValidateView(ProvisionMixin, View):
+    """Live check of a draft while it is typed: errors with line and column, or the bracket count."""
+
+    def post(self, request, pk):
+        check = text_check(self.provision.agreement, request.POST.get("body", ""))
+        return render(request, "provisions/_validation.html", {"check": check})
+
+
+class ProvisionStatusView(ProvisionMixin, View):
+    def post(self, request, pk):
+        form = StatusForm(request.POST, provision=self.provision)
+        if not form.is_valid():
+            messages.error(request, "Choose one of the statuses offered.")
+            return redirect_to_detail(request, self.provision)
+        try:
+            saved = services.provision_set_status(
+                actor=self.actor,
+                provision=self.provision,
+                status=form.cleaned_data["status"],
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.VersionConflict as conflict:
+            messages.error(
+                request, f"{conflict} Look at the latest version, then change the status again."
+            )
+            return redirect_to_detail(request, self.provision)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect_to_detail(request, self.provision)
+        messages.success(
+            request, f"Article {saved.number} is now {saved.get_status_display().lower()}."
+        )
+        return redirect_to_detail(request, saved)
+
+
+class ProvisionCommentView(ProvisionMixin, View):
+    """Post a comment, shared or for the author's delegation only."""
+
+    def post(self, request, pk):
+        form = CommentForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "A comment needs some text.")
+            return redirect_to_detail(request, self.provision)
+        negotiation_services.comment_create(
+            actor=self.actor,
+            provision=self.provision,
+            provision_version=self.provision.version,
+            **form.cleaned_data,
+        )
+        audience = (
+            "your delegation"
+            if form.cleaned_data["visibility"] == "delegation"
+            else "all participants"
+        )
+        messages.success(request, f"Comment posted, visible to {audience}.")
+        return redirect_to_detail(request, self.provision)
+
+
+class ProvisionPositionView(ProvisionMixin, View):
+    """A lead records their own party's position on the provision."""
+
+    def post(self, request, pk):
+        form = PositionForm(request.POST)
+        if not form.is_valid() or self.actor.party is None:
+            messages.error(request, "Choose a stance.")
+            return redirect_to_detail(request, self.provision)
+        position = negotiation_services.position_record(
+            actor=self.actor, provision=self.provision, party=self.actor.party, **form.cleaned_data
+        )
+        messages.success(
+            request, f"{position.party.code} position recorded: {position.get_stance_display()}."
+        )
+        return redirect_to_detail(request, self.provision)
+
+
+class ProvisionPresenceView(ProvisionMixin, View):
+    """Renews the caller's lease on the page and answers who else is there (polled every 15 s)."""
+
+    def post(self, request, pk):
+        services.presence_touch(
+            actor=self.actor, provision=self.provision, editing=request.GET.get("editing") == "1"
+        )
+        others = presence_list(self.provision, excluding_user_id=request.user.pk)
+        return render(request, "provisions/_presence.html", {"others": others})
 
 
 class ProvisionHistoryView(ProvisionMixin, View):

@@ -32,8 +32,19 @@ def need_service(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: ids repeat across rolled-back tests, cached figures
+    keyed by them must not."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @dataclass
 class World:
+
     agreement: object
     chapter: object
     mineral: object
