@@ -40,8 +40,12 @@ class VersionPickForm(forms.Form):
     from_version = forms.TypedChoiceField(label="From version", coerce=int)
     to_version = forms.TypedChoiceField(label="To version", coerce=int)
     view = forms.ChoiceField(
-        label="Show", choices=[("inline", "Inline"), ("side", "Side by side")], initial="inline"
+        label="Show",
+        choices=[("inline", "Inline"), ("side", "Side by side")],
+        initial="inline",
+        widget=forms.RadioSelect,
     )
+
 
     def __init__(self, *args, versions: list[int], **kwargs):
         super().__init__(*args, **kwargs)
