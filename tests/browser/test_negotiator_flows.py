@@ -50,8 +50,11 @@ def test_broken_brackets_show_their_position_then_the_fix_saves(world, provision
 def test_second_editor_sees_the_conflict_with_their_text_kept(world, provision, signed_in):
     us = signed_in(world.user("US", "negotiator"))
     eu = signed_in(world.user("EU", "negotiator"))
-    for page in (us, eu):
-        page.goto(f"/provisions/{provision.pk}/edit/")
+    us.goto(f"/provisions/{provision.pk}/edit/")
+
+    us.wait_for_load_state("networkidle")  # its editing lease is taken
+    eu.goto(f"/provisions/{provision.pk}/edit/")
+
     expect(eu.locator(".presence")).to_contain_text("US · us-negotiator is editing since")
 
     us.get_by_label("Negotiating text").fill(
