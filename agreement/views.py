@@ -1,23 +1,30 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView, ListView
 
 from config.forms import add_service_error
-from negotiations.selectors import point_in_time
+from negotiations.progress import agreement_progress
+from negotiations.selectors import point_in_time, positions_matrix
 from parties.access import actor_for
 from provisions import diff
 from provisions.compare import summarize
-from provisions.models import Status
+from provisions.models import Provision, Status
 from provisions.selectors import agreement_compare
 
 from . import services
+from .charts import ChartPoint, progress_chart_svg
 from .forms import ExportForm
-from .selectors import agreement_list_for, export_list_for, participation_list
+from .selectors import (
+    agreement_list_for,
+    export_list_for,
+    mineral_list_for,
+    participation_list,
+)
 
 
 class AgreementListView(LoginRequiredMixin, ListView):
@@ -37,7 +44,8 @@ class AgreementListView(LoginRequiredMixin, ListView):
 
 
 class AgreementDetailView(LoginRequiredMixin, DetailView):
-    """The overview: each chapter with its provisions, and provisions counted by status."""
+    """The dashboard: provisions by chapter and status, brackets remaining per chapter and party,
+    progress across rounds, and the positions matrix (shared fields only)."""
 
     template_name = "agreement/agreement_detail.html"
     context_object_name = "agreement"
@@ -50,20 +58,60 @@ class AgreementDetailView(LoginRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         agreement = self.object
-        provisions = agreement.provisions.in_reading_order().select_related("proposed_by")
-        by_chapter: dict[int, list] = {}
-        for provision in provisions:
-            by_chapter.setdefault(provision.chapter_id, []).append(provision)
-        counts = dict(agreement.provisions.values_list("status").annotate(n=Count("id")))
+        participations = list(participation_list(agreement))
+        progress = agreement_progress(agreement)
+        figures = progress.figures
+        # Every participating party (in code order, as in the matrix), and any code still named
+        # in brackets though its party has since left.
+        codes = sorted(
+            {p.party.code for p in participations}
+            | {code for c in progress.chapters for code in c.figures.brackets_by_party}
+        )
+        points = [
+            ChartPoint(f"Round {r.number}", r.figures.brackets_total, r.figures.agreed)
+            for r in progress.rounds
+        ] + [ChartPoint("Now", figures.brackets_total, figures.agreed)]
         context.update(
-            chapters=[
-                (chapter, by_chapter.get(chapter.pk, [])) for chapter in agreement.chapters.all()
+            participations=participations,
+            progress=progress,
+            statuses=Status.choices,
+            status_rows=[
+                (chapter, [chapter.figures.by_status.get(value, 0) for value in Status.values])
+                for chapter in progress.chapters
             ],
-            status_counts=[(value, label, counts.get(value, 0)) for value, label in Status.choices],
-            participations=participation_list(agreement),
-            provision_total=sum(counts.values()),
+            status_totals=[figures.by_status.get(value, 0) for value in Status.values],
+            party_codes=codes,
+            bracket_rows=[
+                (chapter, [chapter.figures.brackets_by_party.get(code, 0) for code in codes])
+                for chapter in progress.chapters
+            ],
+            bracket_totals=[figures.brackets_by_party.get(code, 0) for code in codes],
+            chart_points=points,
+            chart_svg=mark_safe(  # progress_chart_svg escapes every piece of text
+                progress_chart_svg(points, title=f"Progress of {agreement} across rounds")
+            ),
+            matrix=positions_matrix(agreement),
         )
         return context
+
+
+class MineralListView(LoginRequiredMixin, View):
+    """Each covered mineral with its HS codes and the provisions that name it, in reading order."""
+
+    def get(self, request, pk):
+        actor = actor_for(request.user)
+        agreement = get_object_or_404(agreement_list_for(actor), pk=pk)
+        provisions = Provision.objects.in_reading_order().select_related("chapter")
+        minerals = (
+            mineral_list_for(actor)
+            .filter(agreement=agreement)
+            .prefetch_related(Prefetch("provisions", queryset=provisions))
+        )
+        return render(
+            request,
+            "agreement/mineral_list.html",
+            {"agreement": agreement, "minerals": minerals},
+        )
 
 
 class ExportView(LoginRequiredMixin, View):

@@ -7,6 +7,7 @@ who see delegation material; everyone else is not told it happened at all.
 """
 
 import datetime
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from provisions.models import Provision
 from .models import Notification, Watch
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,6 @@ def _recipients(event: Event) -> list:
 
 def notification_publish(event: Event) -> list[Notification]:
     """Record the event for each recipient and e-mail them once the write commits."""
-    from .tasks import send_notification_emails
 
     notifications = Notification.objects.bulk_create(
         Notification(
@@ -96,8 +97,21 @@ def notification_publish(event: Event) -> list[Notification]:
     )
     ids = [notification.pk for notification in notifications]
     if ids:
-        transaction.on_commit(lambda: send_notification_emails.delay(ids))
+        transaction.on_commit(lambda: _queue_emails(ids))
     return notifications
+
+
+def _queue_emails(notification_ids: list[int]) -> None:
+    """Queue the e-mails; if the broker is down the notifications stay in the application and
+    go out with the next daily digest, and the write that caused them is not disturbed."""
+    from .tasks import send_notification_emails
+
+    try:
+        send_notification_emails.delay(notification_ids)
+    except Exception:
+        logger.warning(
+            "could not queue e-mails for notifications %s", notification_ids, exc_info=True
+        )
 
 
 def _subject(notification: Notification) -> str:

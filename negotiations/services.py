@@ -291,10 +291,21 @@ def action_item_update(*, actor: Actor, item: ActionItem, **changes) -> ActionIt
 
 
 @transaction.atomic
+def action_item_may_set_done(actor: Actor, item: ActionItem) -> bool:
+    """The assignee, the owner party's lead or the secretariat may tick an item off or reopen it."""
+    return item.assignee_id == actor.user.pk or (
+        actor.can(Capability.MANAGE_ACTIONS)
+        and (actor.is_secretariat or actor.acts_for(item.owner_party_id))
+    )
+
+
 def action_item_set_done(*, actor: Actor, item: ActionItem, done: bool) -> ActionItem:
-    """The assignee, the owner party's lead or the secretariat ticks an item off (or reopens it)."""
-    if item.assignee_id != actor.user.pk:
-        require(actor, Capability.MANAGE_ACTIONS, for_party=item.owner_party)
+    """Tick an item off (or reopen it), for those `action_item_may_set_done` allows."""
+    if not action_item_may_set_done(actor, item):
+        raise PermissionDenied(
+            f"Only the assignee or {item.owner_party.code}'s lead can change this item."
+        )
+
     item.done = done
     item.done_at = timezone.now() if done else None
     item.save(update_fields=["done", "done_at"])

@@ -1,17 +1,28 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.db.models import Count, Q
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView
 
+from agreement.selectors import agreement_list_for
 from parties.access import actor_for
+from provisions.compare import summarize
+from provisions.models import Status
+from provisions.selectors import agreement_compare, provision_snapshots_as_of
+from provisions.views import rendered_text
 
 from . import services
+from .filters import ActionItemFilter
 from .forms import WatchForm
 from .models import Notification
-from .selectors import watch_list_for
+from .progress import agreement_progress
+from .selectors import action_item_list_for, round_list_for, round_window, watch_list_for
 
 
 def back(request, fallback: str = "/"):
@@ -67,3 +78,148 @@ class WatchDeleteView(LoginRequiredMixin, View):
         services.watch_delete(actor=actor, watch=watch)
         messages.success(request, f"You no longer watch {target}.")
         return back(request)
+
+
+class RoundListView(LoginRequiredMixin, View):
+    """The agreement's rounds: when and where, open or closed, and the figures at each close."""
+
+    def get(self, request, pk):
+        actor = actor_for(request.user)
+        agreement = get_object_or_404(agreement_list_for(actor), pk=pk)
+        rounds = list(
+            round_list_for(actor)
+            .filter(agreement=agreement)
+            .annotate(open_items=Count("action_items", filter=Q(action_items__done=False)))
+            .order_by("number")
+        )
+        at_close = {r.number: r.figures for r in agreement_progress(agreement).rounds}
+        closed_before = None  # the round to compare each round's close with
+        entries = []
+        for round_ in rounds:
+            entries.append((round_, at_close.get(round_.number), closed_before))
+            if round_.is_closed:
+                closed_before = round_
+        return render(
+            request,
+            "negotiations/round_list.html",
+            {"agreement": agreement, "entries": entries},
+        )
+
+
+class RoundDetailView(LoginRequiredMixin, View):
+    """A round: the consolidated text as of its close (read from history), chapter by chapter,
+    the provisions changed during it, and links to compare it with the rounds either side."""
+
+    def get(self, request, pk):
+        actor = actor_for(request.user)
+        round_ = get_object_or_404(round_list_for(actor), pk=pk)
+        agreement = round_.agreement
+        others = agreement.rounds.exclude(pk=round_.pk)
+        previous = others.filter(number__lt=round_.number).order_by("-number").first()
+        following = others.filter(number__gt=round_.number).order_by("number").first()
+        start, end = round_window(round_)
+        changes = agreement_compare(agreement, start.at, end.at)
+        context = {
+            "agreement": agreement,
+            "round": round_,
+            "previous": previous,
+            "following": following,
+            "start": start,
+            "end": end,
+            "changes": changes,
+            "summary": summarize(changes),
+            "chapters": self.text_as_of_close(round_) if round_.is_closed else [],
+        }
+        return render(request, "negotiations/round_detail.html", context)
+
+    @staticmethod
+    def text_as_of_close(round_) -> list[tuple[object, list[tuple[object, str, dict]]]]:
+        """[(chapter, [(snapshot, status label, rendered text)])] in reading order; withdrawn text
+        left out."""
+        agreement = round_.agreement
+        snapshots = sorted(
+            (
+                s
+                for s in provision_snapshots_as_of(agreement, round_.closed_at).values()
+                if s.status != Status.WITHDRAWN
+            ),
+            key=lambda s: (s.place, s.id),
+        )
+        chapters = []
+        for chapter in agreement.chapters.order_by("number"):
+            articles = [
+                (s, Status(s.status).label, rendered_text(s.body))
+                for s in snapshots
+                if s.chapter_number == chapter.number
+            ]
+            if articles:
+                chapters.append((chapter, articles))
+        return chapters
+
+
+ACTION_ITEM_TABS = {
+    "mine": ("Mine", {"mine": "true"}),
+    "my_party": ("My party’s", {"my_party": "true"}),
+    "overdue": ("Overdue", {"overdue": "true"}),
+    "all": ("All", {}),
+}
+
+
+class ActionItemListView(LoginRequiredMixin, ListView):
+    """The agreement's action items under one tab: mine, my party's, overdue or all."""
+
+    template_name = "negotiations/action_item_list.html"
+    context_object_name = "items"
+    paginate_by = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.actor = actor_for(request.user)
+        self.agreement = get_object_or_404(agreement_list_for(self.actor), pk=kwargs["pk"])
+        self.tab = request.GET.get("show", "mine")
+        if self.tab not in ACTION_ITEM_TABS:
+            self.tab = "mine"
+        return super().dispatch(request, *args, **kwargs)
+
+    def filtered(self, tab: str):
+        items = action_item_list_for(self.actor).filter(agreement=self.agreement)
+        return ActionItemFilter(ACTION_ITEM_TABS[tab][1], queryset=items, request=self.request).qs
+
+    def get_queryset(self):
+        return self.filtered(self.tab)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        actor = self.actor
+        context.update(
+            agreement=self.agreement,
+            tab=self.tab,
+            tabs=[
+                (key, label, self.filtered(key).count())
+                for key, (label, _) in ACTION_ITEM_TABS.items()
+            ],
+            today=timezone.localdate(),
+            entries=[
+                (item, services.action_item_may_set_done(actor, item)) for item in context["items"]
+            ],
+        )
+        return context
+
+
+class ActionItemDoneView(LoginRequiredMixin, View):
+    """Tick an action item off, or reopen it; refused (403) for anyone the service refuses."""
+
+    def post(self, request, pk):
+        actor = actor_for(request.user)
+        item = get_object_or_404(action_item_list_for(actor), pk=pk)
+        choice = request.POST.get("done")
+        if choice not in {"true", "false"}:
+            return HttpResponseBadRequest("Say done=true or done=false.")
+        done = choice == "true"
+        services.action_item_set_done(actor=actor, item=item, done=done)
+        messages.success(request, f"“{item.title}” {'marked done' if done else 'reopened'}.")
+        return back(
+            request,
+            fallback=reverse("negotiations:action-item-list", args=[item.agreement_id]),
+        )

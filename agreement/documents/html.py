@@ -1,17 +1,24 @@
-"""Standalone, print-ready HTML of the consolidated text (and the paged variant the PDF uses).
+"""Standalone, print-ready HTML of the consolidated text, and the markup the PDF is laid out from.
 
 Every piece of text from the data passes through `html.escape`; the only user text that reaches
-the stylesheet (classification and marking, for the running footer) goes through `_css_string`,
-which escapes every character outside a small safe set.
+the stylesheet (classification and marking, for the running header and footer) goes through
+`_css_string`, which escapes every character outside a small safe set.
+
+The HTML export is *rich*: each bracketed group is a span coloured by party, with its marks and
+attribution in bold. The PDF uses *lean* markup (`lean=True`): WeasyPrint spends about half a
+millisecond per inline element, which for a full agreement is the difference between meeting its
+time budget and not, so there only the attribution is an element (bold) and bracket marks are
+plain text; a literal bracket keeps its backslash (``\\[``) so that it cannot pass for a mark.
 """
 
 from __future__ import annotations
 
 import html
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
-from .model import ArticleEntry, ConsolidatedText
+from .model import ArticleEntry, ChapterEntry, ConsolidatedText
 from .rendering import (
     BuiltDocument,
     HeadingPiece,
@@ -37,7 +44,8 @@ from .rendering import (
 
 CONTENT_TYPE = "text/html; charset=utf-8"
 
-# $classification and $marking are CSS string literals made by _css_string.
+# $classification and $marking are CSS string literals made by _css_string; $page_numbers is
+# the content of the bottom-right margin box.
 _PAGE_STYLE = string.Template("""
 @page {
   size: A4;
@@ -45,14 +53,14 @@ _PAGE_STYLE = string.Template("""
   @top-center { content: $classification; font: 8pt sans-serif; color: #444; }
   @bottom-left {
     content: $classification "\\A" $marking;
-    white-space: pre-wrap; font: 7.5pt sans-serif; color: #444;
+    white-space: pre-wrap; font: 7.5pt sans-serif; color: #444; vertical-align: middle;
   }
-  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt sans-serif; }
+  @bottom-right { content: $page_numbers; font: 8pt sans-serif; vertical-align: middle; }
 }
 """)
 
 _STYLE = """
-html { font-family: "DejaVu Serif", "Liberation Serif", "Times New Roman", serif; }
+html { font-family: "Times New Roman", "Liberation Serif", serif; }
 body { font-size: 11pt; line-height: 1.4; max-width: 48em; margin: 0 auto; padding: 0 1em; }
 .title-page { text-align: center; margin: 3em 0 2em; }
 .title-page .doc-title { font-size: 20pt; margin: 1.5em 0 0.5em; }
@@ -67,7 +75,7 @@ body { font-size: 11pt; line-height: 1.4; max-width: 48em; margin: 0 auto; paddi
 .chapter-title { font-size: 14pt; text-align: center; margin-top: 2em; }
 .article-title { font-size: 11.5pt; margin: 1.4em 0 0.4em; }
 .article-meta, .change-note { font-family: sans-serif; font-size: 8.5pt; color: #555; margin: 0; }
-.para { margin: 0.4em 0; text-align: justify; }
+.para { margin: 0.4em 0; }
 .para-num { font-weight: bold; }
 .bracket-mark, .bracket-attr { font-weight: bold; }
 .bracket-attr { font-family: sans-serif; font-size: 0.85em; }
@@ -78,15 +86,21 @@ del { text-decoration: line-through; color: #a00; background: #fbe9e7; }
 @media print { .document-footer { display: none; } a { color: inherit; } }
 """
 
-# Only for the PDF: a title page and a contents page of their own, page numbers in the contents.
+# Only for the PDF: own pages for the title and the contents, chapters on new pages, and
+# literal page numbers in the contents (the PDF builder lays the body out first).
 _PAGED_STYLE = """
-body { max-width: none; padding: 0; }
+/* One installed family before the generic one: every family Pango has to look up and miss
+   costs time on each text run (a third of the layout time with "Times New Roman" first). */
+html { font-family: "Liberation Serif", serif; }
+h1, h2, h3 { bookmark-level: none; }  /* the PDF builder makes the outline itself */
+body { max-width: none; padding: 0; font-size: 10.5pt; }
 .title-page { break-after: page; margin-top: 30mm; }
-.toc { break-after: page; }
-.toc a::after { content: leader(". ") target-counter(attr(href url), page); }
 .toc li { margin: 0.15em 0; }
-.chapter-title { break-before: page; bookmark-level: 1; }
-.article-title { bookmark-level: 2; break-after: avoid; }
+/* Positioned numbers rather than leader(): dot leaders double the cost of the contents. */
+.toc-line { position: relative; padding-right: 3em; }
+.toc-line[data-page]::after { content: attr(data-page); position: absolute; right: 0; top: 0; }
+.chapter-title { break-before: page; }
+.article-title { break-after: avoid; }
 .document-footer { display: none; }
 """
 
@@ -94,187 +108,261 @@ body { max-width: none; padding: 0; }
 def build(text: ConsolidatedText, progress: Callable[[int], None] | None = None) -> BuiltDocument:
     """The consolidated text as one standalone HTML file, ready to print on A4."""
     tracker = progress_for(text, progress)
-    document = render_html(text, tracker, paged=False)
+    document = render_html(text, tracker)
     tracker.finish()
     return BuiltDocument(document.encode("utf-8"), CONTENT_TYPE, "html")
 
 
-def render_html(text: ConsolidatedText, tracker: Progress, *, paged: bool) -> str:
-    """The HTML document as a string; ``paged`` adds the title page, contents page numbers and
-    chapter page breaks that WeasyPrint lays out for the PDF."""
-    contents: list[str] = []
+def render_html(text: ConsolidatedText, tracker: Progress) -> str:
+    """The standalone HTML document as a string."""
+    writer = HtmlWriter(text, lean=False)
     body: list[str] = []
-    balanced = text.variant != "redline"
-    for chapter_index, chapter in enumerate(text.chapters, 1):
-        chapter_id = f"chp-{chapter_index}"
-        title = html.escape(chapter_title(chapter))
-        contents.append(f'<li><a href="#{chapter_id}">{title}</a><ol>')
-        body.append(
-            f'<section class="chapter" id="{chapter_id}"><h2 class="chapter-title">{title}</h2>\n'
-        )
-        for article_index, article in enumerate(chapter.articles, 1):
-            article_id = f"art-{chapter_index}-{article_index}"
-            contents.append(f'<li><a href="#{article_id}">{_toc_entry(text, article)}</a></li>')
-            _article(body, text, article, article_id, balanced)
+    for chapter, articles in numbered(text):
+        body.append(writer.chapter_start(chapter))
+        for article in articles:
+            writer.article(body, article)
             tracker.step()
-        contents.append("</ol></li>")
         body.append("</section>\n")
     return "".join(
         [
-            _head(text, paged),
-            _title_page(text),
-            '<nav class="toc"><h2>Contents</h2><ol>',
-            *contents,
-            "</ol></nav>\n<main>\n",
+            writer.head(paged=False),
+            writer.title_page(),
+            writer.contents(),
+            "<main>\n",
             *body,
             "</main>\n",
-            _footer(text),
+            writer.footer(),
             "</body>\n</html>\n",
         ]
     )
 
 
-def _head(text: ConsolidatedText, paged: bool) -> str:
-    colours = "".join(
-        f".party-{code.lower()} {{ background-color: #{tint(colour)}; }}\n"
-        for code, colour in party_colours(text).items()
-    )
-    page = _PAGE_STYLE.substitute(
-        classification=_css_string(text.classification), marking=_css_string(text.marking)
-    )
-    style = page + _STYLE + colours + (_PAGED_STYLE if paged else "")
-    keywords = f"{text.classification}; {text.marking}"
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(text.agreement_title)}</title>\n"
-        f'<meta name="description" content="{html.escape(subject_line(text))}">\n'
-        f'<meta name="keywords" content="{html.escape(keywords)}">\n'
-        f'<meta name="dcterms.created" content="{text.generated_at.isoformat()}">\n'
-        f"<style>{style}</style>\n</head>\n"
-        f'<body class="variant-{html.escape(text.variant)}">\n'
-    )
+@dataclass(frozen=True)
+class NumberedChapter:
+    """A chapter with its element id (positional, so always unique and safe in HTML)."""
+
+    entry: ChapterEntry
+    id: str
 
 
-def _title_page(text: ConsolidatedText) -> str:
-    parties = "".join(f"<li>{html.escape(party_line(party))}</li>" for party in text.parties)
-    base = base_point(text)
-    lines = [
-        '<header class="title-page">',
-        f'<p class="classification">{html.escape(text.classification)}</p>',
-        f'<h1 class="doc-title">{html.escape(text.agreement_title)}</h1>',
-        f'<p class="variant">{html.escape(text.variant_label)}</p>',
-        f'<p class="point-in-time">{html.escape(point_in_time(text))}</p>',
-        f'<p class="base-point">{html.escape(base)}</p>' if base else "",
-        f'<div class="parties"><h2>Parties</h2><ul>{parties}</ul></div>',
-        f'<p class="legend">{html.escape(legend(text))}</p>',
-        f'<p class="marking">{html.escape(text.marking)}</p>',
-        "</header>\n",
-    ]
-    return "\n".join(line for line in lines if line)
+@dataclass(frozen=True)
+class NumberedArticle:
+    entry: ArticleEntry
+    id: str
 
 
-def _footer(text: ConsolidatedText) -> str:
-    return (
-        '<footer class="document-footer">'
-        f'<p class="classification">{html.escape(text.classification)}</p>'
-        f'<p class="marking">{html.escape(text.marking)}</p>'
-        f'<p class="marking">{html.escape(point_in_time(text))}</p>'
-        "</footer>\n"
-    )
+def numbered(text: ConsolidatedText) -> Iterator[tuple[NumberedChapter, list[NumberedArticle]]]:
+    """Chapters and articles of ``text`` with their ids ("chp-1", "art-1-2")."""
+    for chapter_index, chapter in enumerate(text.chapters, 1):
+        articles = [
+            NumberedArticle(article, f"art-{chapter_index}-{article_index}")
+            for article_index, article in enumerate(chapter.articles, 1)
+        ]
+        yield NumberedChapter(chapter, f"chp-{chapter_index}"), articles
 
 
-def _toc_entry(text: ConsolidatedText, article: ArticleEntry) -> str:
-    entry = html.escape(f"{article_label(article)} {article.heading}")
-    if text.variant == "agreed" and not article.included:
-        return entry + " — under negotiation"
-    if text.variant == "redline" and article.change in ("added", "removed"):
-        return f"{entry} ({html.escape(article_change_note(article) or '')})"
-    return entry
+class HtmlWriter:
+    """Writes the parts of the HTML document; the PDF builder assembles them in chunks."""
+
+    def __init__(self, text: ConsolidatedText, *, lean: bool) -> None:
+        self.text = text
+        self.lean = lean
+        self.redline = text.variant == "redline"
+
+    def head(self, *, paged: bool) -> str:
+        """Doctype, head with metadata and stylesheet, and the opening body tag."""
+        text = self.text
+        colours = "".join(
+            f".party-{code.lower()} {{ background-color: #{tint(colour)}; }}\n"
+            for code, colour in party_colours(text).items()
+        )
+        page = _PAGE_STYLE.substitute(
+            classification=_css_string(text.classification),
+            marking=_css_string(text.marking),
+            # The PDF builder stamps "Page X of Y" itself once it knows Y (see pdf.py).
+            page_numbers='""' if paged else '"Page " counter(page) " of " counter(pages)',
+        )
+        style = page + _STYLE + colours + (_PAGED_STYLE if paged else "")
+        keywords = f"{text.classification}; {text.marking}"
+        return (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{html.escape(text.agreement_title)}</title>\n"
+            f'<meta name="description" content="{html.escape(subject_line(text))}">\n'
+            f'<meta name="keywords" content="{html.escape(keywords)}">\n'
+            f'<meta name="dcterms.created" content="{text.generated_at.isoformat()}">\n'
+            f"<style>{style}</style>\n</head>\n"
+            f'<body class="variant-{html.escape(text.variant)}">\n'
+        )
+
+    def title_page(self) -> str:
+        """Classification, title, variant, point in time, parties, legend and marking."""
+        text = self.text
+        parties = "".join(f"<li>{html.escape(party_line(party))}</li>" for party in text.parties)
+        base = base_point(text)
+        notes = legend(text)
+        if self.lean and text.variant != "agreed":
+            notes += " A bracket preceded by a backslash (\\[) is a literal bracket."
+        lines = [
+            '<header class="title-page">',
+            f'<p class="classification">{html.escape(text.classification)}</p>',
+            f'<h1 class="doc-title">{html.escape(text.agreement_title)}</h1>',
+            f'<p class="variant">{html.escape(text.variant_label)}</p>',
+            f'<p class="point-in-time">{html.escape(point_in_time(text))}</p>',
+            f'<p class="base-point">{html.escape(base)}</p>' if base else "",
+            f'<div class="parties"><h2>Parties</h2><ul>{parties}</ul></div>',
+            f'<p class="legend">{html.escape(notes)}</p>',
+            f'<p class="marking">{html.escape(text.marking)}</p>',
+            "</header>\n",
+        ]
+        return "\n".join(line for line in lines if line)
+
+    def contents(self, pages: dict[str, int] | None = None) -> str:
+        """The table of contents: links in HTML; with ``pages`` (id → page), page numbers."""
+        out = ['<nav class="toc"><h2>Contents</h2><ol>']
+        for chapter, articles in numbered(self.text):
+            title = html.escape(chapter_title(chapter.entry))
+            if pages is None:
+                out.append(f'<li><a href="#{chapter.id}">{title}</a><ol>')
+            else:
+                line = self._toc_attributes(chapter.id, pages)
+                out.append(f'<li><div class="toc-line"{line}>{title}</div><ol>')
+            for article in articles:
+                entry = self._toc_entry(article.entry)
+                if pages is None:
+                    out.append(f'<li><a href="#{article.id}">{entry}</a></li>')
+                else:
+                    line = self._toc_attributes(article.id, pages)
+                    out.append(f'<li class="toc-line"{line}>{entry}</li>')
+            out.append("</ol></li>")
+        out.append("</ol></nav>\n")
+        return "".join(out)
+
+    @staticmethod
+    def _toc_attributes(target: str, pages: dict[str, int] | None) -> str:
+        if pages is None:
+            return ""
+        # The id lets the PDF builder find the entry on the page and make it a link.
+        page = pages.get(target)
+        number = f' data-page="{page}"' if page is not None else ""
+        return f' id="toc-{target}"{number}'
+
+    def _toc_entry(self, article: ArticleEntry) -> str:
+        entry = html.escape(f"{article_label(article)} {article.heading}")
+        if self.text.variant == "agreed" and not article.included:
+            return entry + " — under negotiation"
+        if self.redline and article.change in ("added", "removed"):
+            return f"{entry} ({html.escape(article_change_note(article) or '')})"
+        return entry
+
+    def chapter_start(self, chapter: NumberedChapter, *, heading: bool = True) -> str:
+        """The opening of a chapter section (closed by the caller with "</section>")."""
+        title = html.escape(chapter_title(chapter.entry))
+        heading_html = f'<h2 class="chapter-title">{title}</h2>' if heading else ""
+        return f'<section class="chapter" id="{chapter.id}">{heading_html}\n'
+
+    def footer(self) -> str:
+        """Classification and marking at the end of the document (for reading on screen)."""
+        text = self.text
+        return (
+            '<footer class="document-footer">'
+            f'<p class="classification">{html.escape(text.classification)}</p>'
+            f'<p class="marking">{html.escape(text.marking)}</p>'
+            f'<p class="marking">{html.escape(point_in_time(text))}</p>'
+            "</footer>\n"
+        )
+
+    def article(self, out: list[str], numbered_article: NumberedArticle) -> None:
+        """Append one article's section to ``out``."""
+        text, article = self.text, numbered_article.entry
+        classes = "article"
+        if not article.included:
+            classes += " article-pending"
+        if self.redline:
+            classes += f" article-{article.change}"
+        out.append(f'<section class="{classes}" id="{numbered_article.id}">\n')
+        out.append(f'<h3 class="article-title">{self._heading(article)}</h3>\n')
+        note = article_change_note(article) if self.redline else None
+        if note:
+            out.append(f'<p class="change-note">{html.escape(note)}</p>\n')
+        meta = article_meta(text, article)
+        if meta:
+            out.append(f'<p class="article-meta">{html.escape(meta)}</p>\n')
+        for paragraph in article_paragraphs(text, article):
+            out.append(self._paragraph(paragraph))
+        out.append("</section>\n")
+
+    def _heading(self, article: ArticleEntry) -> str:
+        label = html.escape(article_label(article))
+        if self.redline:
+            return f"{label} {_changes(heading_pieces(article))}"
+        if not article.included:
+            return f"{label} {html.escape(article.heading)} — under negotiation"
+        return f"{label} {html.escape(article.heading)}"
+
+    def _paragraph(self, paragraph: Para) -> str:
+        out = ['<p class="para">']
+        if paragraph.number is not None:
+            number = html.escape(paragraph.number)
+            out.append(f"{number} " if self.lean else f'<span class="para-num">{number}</span> ')
+        # Consecutive runs with the same change share one <ins>/<del>.
+        current = "equal"
+        render = self._lean_run if self.lean else self._rich_run
+        for run in paragraph.runs:
+            if run.change != current:
+                if current != "equal":
+                    out.append(f"</{_TAG[current]}>")
+                if run.change != "equal":
+                    out.append(f"<{_TAG[run.change]}>")
+                current = run.change
+            out.append(render(run))
+        if current != "equal":
+            out.append(f"</{_TAG[current]}>")
+        out.append("</p>\n")
+        return "".join(out)
+
+    def _rich_run(self, run: Run) -> str:
+        # Redline runs are not balanced (see rendering.py), so there marks cannot open spans.
+        balanced = not self.redline
+        if run.kind == "text":
+            return _text(run.text)
+        if run.kind == "close":
+            mark = '<span class="bracket-mark">]</span>' if run.text else ""
+            return mark + "</span>" if balanced else mark
+        label = attribution(run.parties)
+        attr = f'<span class="bracket-attr">{html.escape(label)}</span> ' if label else ""
+        mark = f'<span class="bracket-mark">[</span>{attr}'
+        if not balanced:
+            return mark
+        # Party codes are [A-Z0-9] only (parser rule), so they are safe in class names as they are.
+        classes = " ".join(f"party-{code.lower()}" for code in run.parties) or "unattributed"
+        return f'<span class="bracket {classes}">{mark}'
+
+    @staticmethod
+    def _lean_run(run: Run) -> str:
+        if run.kind == "text":
+            return _text(run.text.replace("[", "\\[").replace("]", "\\]"))
+        if run.kind == "close":
+            return run.text
+        label = attribution(run.parties)
+        return f"[<b>{html.escape(label)}</b> " if label else "["
 
 
-def _article(
-    out: list[str], text: ConsolidatedText, article: ArticleEntry, article_id: str, balanced: bool
-) -> None:
-    classes = "article"
-    if not article.included:
-        classes += " article-pending"
-    if text.variant == "redline":
-        classes += f" article-{article.change}"
-    out.append(f'<section class="{classes}" id="{article_id}">\n')
-    out.append(f'<h3 class="article-title">{_heading(text, article)}</h3>\n')
-    note = article_change_note(article) if text.variant == "redline" else None
-    if note:
-        out.append(f'<p class="change-note">{html.escape(note)}</p>\n')
-    meta = article_meta(text, article)
-    if meta:
-        out.append(f'<p class="article-meta">{html.escape(meta)}</p>\n')
-    for paragraph in article_paragraphs(text, article):
-        out.append(_paragraph(paragraph, balanced))
-    out.append("</section>\n")
+_TAG = {"insert": "ins", "delete": "del"}
 
 
-def _heading(text: ConsolidatedText, article: ArticleEntry) -> str:
-    label = html.escape(article_label(article))
-    if text.variant == "redline":
-        return f"{label} {_changes(heading_pieces(article))}"
-    if not article.included:
-        return f"{label} {html.escape(article.heading)} — under negotiation"
-    return f"{label} {html.escape(article.heading)}"
+def _text(value: str) -> str:
+    return html.escape(value).replace("\n", "<br>")
 
 
 def _changes(pieces: Iterable[HeadingPiece]) -> str:
     out = []
     for piece in pieces:
         escaped = html.escape(piece.text)
-        out.append(_wrap_change(escaped, piece.change))
+        if piece.change == "equal":
+            out.append(escaped)
+        else:
+            out.append(f"<{_TAG[piece.change]}>{escaped}</{_TAG[piece.change]}>")
     return "".join(out)
-
-
-def _wrap_change(fragment: str, change: str) -> str:
-    if change == "insert":
-        return f"<ins>{fragment}</ins>"
-    if change == "delete":
-        return f"<del>{fragment}</del>"
-    return fragment
-
-
-def _paragraph(paragraph: Para, balanced: bool) -> str:
-    out = ['<p class="para">']
-    if paragraph.number is not None:
-        out.append(f'<span class="para-num">{html.escape(paragraph.number)}</span> ')
-    # Consecutive runs with the same change share one <ins>/<del>.
-    current = "equal"
-    for run in paragraph.runs:
-        if run.change != current:
-            if current != "equal":
-                out.append(f"</{_TAG[current]}>")
-            if run.change != "equal":
-                out.append(f"<{_TAG[run.change]}>")
-            current = run.change
-        out.append(_run(run, balanced))
-    if current != "equal":
-        out.append(f"</{_TAG[current]}>")
-    out.append("</p>\n")
-    return "".join(out)
-
-
-_TAG = {"insert": "ins", "delete": "del"}
-
-
-def _run(run: Run, balanced: bool) -> str:
-    if run.kind == "text":
-        return html.escape(run.text).replace("\n", "<br>")
-    if run.kind == "close":
-        mark = '<span class="bracket-mark">]</span>' if run.text else ""
-        return mark + "</span>" if balanced else mark
-    label = attribution(run.parties)
-    attr = f'<span class="bracket-attr">{html.escape(label)}</span> ' if label else ""
-    mark = f'<span class="bracket-mark">[</span>{attr}'
-    if not balanced:
-        return mark
-    # Party codes are [A-Z0-9] only (parser rule), so they are safe in class names as they are.
-    classes = " ".join(f"party-{code.lower()}" for code in run.parties) or "unattributed"
-    return f'<span class="bracket {classes}">{mark}'
 
 
 def _css_string(value: str) -> str:

@@ -4,6 +4,7 @@ Chromium is found at CHROMIUM_PATH (default /usr/bin/chromium); Playwright never
 browser. A failing test leaves a screenshot of each page it opened in test-artifacts/screenshots/.
 """
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -16,18 +17,18 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "pw"  # tests.factories.UserFactory
 
-# Playwright's sync API runs an event loop in this thread; the test's own database calls are
-# still plain synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One Chromium per test module. Playwright's sync API keeps an event loop running in this
+    thread while it lives, so it must stop before other modules' plain database tests run; the
+    module's own (synchronous) database calls are allowed meanwhile."""
     if not Path(CHROMIUM).exists():
         need_service(f"Chromium not found at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
@@ -53,16 +54,16 @@ def pytest_runtest_makereport(item, call):
         for index, page in enumerate(getattr(item, "_opened_pages", [])):
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             name = re.sub(r"[^\w.-]+", "_", item.nodeid)
-            try:
+            # The page may already be gone; the failure report matters more than its picture.
+            with contextlib.suppress(Exception):
                 page.screenshot(path=str(ARTIFACTS / f"{name}-{index}.png"), full_page=True)
-            except Exception:  # the page may already be gone; the report matters more
-                pass
 
 
 @pytest.fixture
 def signed_in(chromium, live_server, request):
     """signed_in(user) → a Playwright page of a fresh browser context, signed in as `user`."""
     contexts = []
+
     request.node._opened_pages = []
 
     def sign_in(user):
