@@ -25,7 +25,11 @@ def chromium():
     module's own (synchronous) database calls are allowed meanwhile."""
     if not Path(CHROMIUM).exists():
         need_service(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A loaded 2-core CI machine can take a few seconds to answer; 5 s (the default) is tight.
+    expect.set_options(timeout=15_000)
+
 
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
