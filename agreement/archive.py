@@ -327,7 +327,9 @@ def _refuse_orphans(orphans: models.QuerySet, kind: str) -> None:
 def _provisions(agreement: Agreement, keys: _Keys) -> list[dict]:
     current = agreement.provisions.order_by("id").prefetch_related("minerals")
     ids = agreement.provisions.values("id")
-    _refuse_orphans(HistoricalProvision.objects.filter(agreement=agreement).exclude(id__in=ids), "provision")
+    _refuse_orphans(
+        HistoricalProvision.objects.filter(agreement=agreement).exclude(id__in=ids), "provision"
+    )
     elsewhere = HistoricalProvision.objects.filter(id__in=ids).exclude(agreement=agreement)
     if elsewhere.exists():
         raise ArchiveError("cannot archive: a provision's history places it in another agreement")
@@ -580,7 +582,11 @@ class _Restore:
         self._create(Membership, "memberships", MEMBERSHIP_FIELDS, unique=("user",))
         self._agreement()
         self._create(
-            Participation, "participations", PARTICIPATION_FIELDS, unique=("party",), in_agreement=True
+            Participation,
+            "participations",
+            PARTICIPATION_FIELDS,
+            unique=("party",),
+            in_agreement=True,
         )
         chapters = self._create(
             Chapter, "chapters", CHAPTER_FIELDS, unique=("number",), in_agreement=True
@@ -647,7 +653,9 @@ class _Restore:
                 if name not in mineral_ids:
                     raise ArchiveError(f"{node.where('minerals')}: no mineral {name!r} in minerals")
                 links.append(
-                    Provision.minerals.through(provision_id=provision.pk, mineral_id=mineral_ids[name])
+                    Provision.minerals.through(
+                        provision_id=provision.pk, mineral_id=mineral_ids[name]
+                    )
                 )
         Provision.minerals.through.objects.bulk_create(links)
         self._history(HistoricalProvision, nodes, provisions, PROVISION_HISTORY_FIELDS)
@@ -655,7 +663,11 @@ class _Restore:
     def _positions(self) -> None:
         nodes = self.root.children("positions")
         positions = self._create(
-            Position, "positions", POSITION_FIELDS, unique=("provision", "party"), nested=("history",)
+            Position,
+            "positions",
+            POSITION_FIELDS,
+            unique=("provision", "party"),
+            nested=("history",),
         )
         self._history(HistoricalPosition, nodes, positions, POSITION_HISTORY_FIELDS)
 
@@ -684,7 +696,9 @@ class _Restore:
         rows.sort(key=lambda pair: pair[0])
         for (seq, _), (next_seq, row) in zip(rows, rows[1:], strict=False):
             if seq == next_seq:
-                raise ArchiveError(f"history of {model._meta.verbose_name}s: seq {seq} is used twice")
+                raise ArchiveError(
+                    f"history of {model._meta.verbose_name}s: seq {seq} is used twice"
+                )
         model._default_manager.bulk_create([row for _, row in rows], batch_size=500)
 
     # Helpers -------------------------------------------------------------------------------------
@@ -790,14 +804,19 @@ def _insert(model: type[models.Model], objects: list[models.Model]) -> None:
 
 
 def _verify(document: dict[str, Any], agreement: Agreement) -> None:
-    """The restored agreement must archive to exactly the file's records (users by name only:
-    users already present were kept as they were)."""
+    """The restored agreement must archive to exactly the file's records.
+
+    Users are checked by name only, and staff already present may be added: users already present
+    were kept as they were.
+    """
     restored = archive_document(agreement)
     for section in SECTIONS:
         wanted, found = document[section], restored[section]
         if section == "users":
-            wanted = [user["username"] for user in wanted]
-            found = [user["username"] for user in found]
+            missing = {u["username"] for u in wanted} - {u["username"] for u in found}
+            if missing:
+                raise ArchiveError(f"users {sorted(missing)} were not restored")
+            continue
         difference = _first_difference(wanted, found, section)
         if difference:
             raise ArchiveError(f"the restored records differ from the file at {difference}")

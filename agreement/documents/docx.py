@@ -22,7 +22,9 @@ from docx import Document
 from docx.document import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
+from docx.oxml.document import CT_Body
 from docx.oxml.ns import nsdecls, qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, Pt, RGBColor
 
 from .model import ArticleEntry, ConsolidatedText
@@ -35,6 +37,7 @@ from .rendering import (
     article_label,
     article_meta,
     article_paragraphs,
+    article_title,
     attribution,
     base_point,
     chapter_title,
@@ -73,7 +76,7 @@ def build(text: ConsolidatedText, progress: Callable[[int], None] | None = None)
     return BuiltDocument(stream.getvalue(), CONTENT_TYPE, "docx")
 
 
-def _append(body, parts: list[str]) -> None:
+def _append(body: CT_Body, parts: list[str]) -> None:
     """Parse body XML fragments at once and put them before the section properties."""
     fragment = parse_xml(f"<w:body {nsdecls('w')}>{''.join(parts)}</w:body>")
     section = body.sectPr
@@ -100,6 +103,7 @@ class _BodyWriter:
     # --- Front matter -------------------------------------------------------------------------
 
     def title_page(self) -> list[str]:
+        """Classification, title, variant, point in time, parties, legend, marking; page break."""
         text = self.text
         centred = "center"
         parts = [
@@ -137,10 +141,7 @@ class _BodyWriter:
 
     def _heading(self, article: ArticleEntry, whole: Change) -> str:
         if not self.redline:
-            title = f"{article_label(article)} {article.heading}"
-            if not article.included:
-                title += " — under negotiation"
-            return self.paragraph(title, style="Heading2")
+            return self.paragraph(article_title(article), style="Heading2")
         pieces = [HeadingPiece(article_label(article) + " ", whole), *heading_pieces(article)]
         runs = self._tracked(
             (piece.change, self._run(piece.text, deleted=piece.change == "delete"))
@@ -154,7 +155,7 @@ class _BodyWriter:
             runs.append(("equal", self._run(paragraph.number + " ", bold=True)))
         for run in paragraph.runs:
             runs.append((run.change, self._bracket_run(run)))
-        return self._p(self._ppr(align="both", mark=mark), self._tracked(runs))
+        return self._p(self._ppr(align="both", space_after=120, mark=mark), self._tracked(runs))
 
     def _bracket_run(self, run: Run) -> str:
         deleted = run.change == "delete"
@@ -209,11 +210,19 @@ class _BodyWriter:
         return f"<w:p>{ppr}{runs}</w:p>"
 
     def _ppr(
-        self, *, style: str | None = None, align: str | None = None, mark: Change = "equal"
+        self,
+        *,
+        style: str | None = None,
+        align: str | None = None,
+        space_after: int | None = None,
+        mark: Change = "equal",
     ) -> str:
+        # Children in the order the schema requires: pStyle, spacing, jc, rPr.
         inner = []
         if style:
             inner.append(f'<w:pStyle w:val="{style}"/>')
+        if space_after is not None:
+            inner.append(f'<w:spacing w:after="{space_after}"/>')
         if align:
             inner.append(f'<w:jc w:val="{align}"/>')
         if mark != "equal":
@@ -305,9 +314,9 @@ def _set_header_footer(document: WordDocument, text: ConsolidatedText) -> None:
 
     footer = section.footer
     footer.paragraphs[0].add_run(xml_safe(text.classification)).bold = True
-    footer.add_paragraph(xml_safe(text.marking))
-    footer.add_paragraph(xml_safe(point_in_time(text)))
-    pages = footer.add_paragraph("Page ")
+    footer.add_paragraph(xml_safe(text.marking), style="Footer")
+    footer.add_paragraph(xml_safe(point_in_time(text)), style="Footer")
+    pages = footer.add_paragraph("Page ", style="Footer")
     pages.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     pages._p.append(_field("PAGE"))
     pages.add_run(" of ")
@@ -317,7 +326,7 @@ def _set_header_footer(document: WordDocument, text: ConsolidatedText) -> None:
             run.font.size = Pt(8)
 
 
-def _field(instruction: str):
+def _field(instruction: str) -> BaseOxmlElement:
     """A simple field (page numbers) with a placeholder result until Word updates it."""
     return parse_xml(
         f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} ">'

@@ -29,6 +29,7 @@ from .rendering import (
     article_label,
     article_meta,
     article_paragraphs,
+    article_title,
     attribution,
     base_point,
     chapter_title,
@@ -247,12 +248,9 @@ class HtmlWriter:
         return f' id="toc-{target}"{number}'
 
     def _toc_entry(self, article: ArticleEntry) -> str:
-        entry = html.escape(f"{article_label(article)} {article.heading}")
-        if self.text.variant == "agreed" and not article.included:
-            return entry + " — under negotiation"
-        if self.redline and article.change in ("added", "removed"):
-            return f"{entry} ({html.escape(article_change_note(article) or '')})"
-        return entry
+        entry = html.escape(article_title(article))
+        note = article_change_note(article) if self.redline else None
+        return f"{entry} ({html.escape(note)})" if note else entry
 
     def chapter_start(self, chapter: NumberedChapter, *, heading: bool = True) -> str:
         """The opening of a chapter section (closed by the caller with "</section>")."""
@@ -292,12 +290,9 @@ class HtmlWriter:
         out.append("</section>\n")
 
     def _heading(self, article: ArticleEntry) -> str:
-        label = html.escape(article_label(article))
         if self.redline:
-            return f"{label} {_changes(heading_pieces(article))}"
-        if not article.included:
-            return f"{label} {html.escape(article.heading)} — under negotiation"
-        return f"{label} {html.escape(article.heading)}"
+            return f"{html.escape(article_label(article))} {_changes(heading_pieces(article))}"
+        return html.escape(article_title(article))
 
     def _paragraph(self, paragraph: Para) -> str:
         out = ['<p class="para">']

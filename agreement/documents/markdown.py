@@ -22,6 +22,7 @@ from .rendering import (
     article_label,
     article_meta,
     article_paragraphs,
+    article_title,
     attribution,
     base_point,
     chapter_title,
@@ -113,16 +114,14 @@ def _header(text: ConsolidatedText) -> str:
 
 
 def _article(out: list[str], text: ConsolidatedText, article: ArticleEntry) -> None:
-    label = escape_line(article_label(article))
     if text.variant == "redline":
+        label = escape_line(article_label(article))
         out.append(f"### {label} {_changes(heading_pieces(article))}\n\n")
         note = article_change_note(article)
         if note:
             out.append(f"*{escape_line(note)}*\n\n")
-    elif article.included:
-        out.append(f"### {label} {escape_line(article.heading)}\n\n")
     else:
-        out.append(f"### {label} {escape_line(article.heading)} — under negotiation\n\n")
+        out.append(f"### {escape_line(article_title(article))}\n\n")
     meta = article_meta(text, article)
     if meta:
         out.append(f"*{escape_line(meta)}*\n\n")

@@ -20,6 +20,7 @@ from .rendering import (
     article_label,
     article_meta,
     article_paragraphs,
+    article_title,
     attribution,
     base_point,
     chapter_title,
@@ -67,13 +68,10 @@ def _header(text: ConsolidatedText) -> str:
 
 
 def _article(out: list[str], text: ConsolidatedText, article: ArticleEntry) -> None:
-    label = article_label(article)
     if text.variant == "redline":
-        title = f"{label} {_changes(heading_pieces(article))}"
-    elif article.included:
-        title = f"{label} {article.heading}"
+        title = f"{article_label(article)} {_changes(heading_pieces(article))}"
     else:
-        title = f"{label} {article.heading} — under negotiation"
+        title = article_title(article)
     out.append(_underlined(title, "-"))
     note = article_change_note(article) if text.variant == "redline" else None
     for line in (note, article_meta(text, article)):

@@ -46,14 +46,13 @@ class Run:
     ``kind`` "open" is an opening bracket with ``parties`` its attribution (may be empty);
     "close" is a closing bracket (``text`` is "" when the source never closed the group, so
     nothing is shown); "text" is text as read, escapes resolved, with ``parties`` the
-    attribution of the innermost enclosing group and ``depth`` how many groups enclose it.
+    attribution of the innermost enclosing group (for shading by party colour).
     ``change`` is the redline marking: the run was inserted, deleted or is unchanged.
     """
 
     kind: RunKind
     text: str
     parties: tuple[str, ...] = ()
-    depth: int = 0
     change: Change = "equal"
 
 
@@ -94,10 +93,9 @@ def article_label(article: ArticleEntry) -> str:
 def article_title(article: ArticleEntry) -> str:
     """ "Article 3.2. Price floors", plus " — under negotiation" for a listed-only article."""
     title = f"{article_label(article)} {article.heading}"
-    return title if article.included else title + UNDER_NEGOTIATION
+    return title if article.included else title + " — under negotiation"
 
 
-UNDER_NEGOTIATION = " — under negotiation"
 ADDED_NOTE = "New article"
 REMOVED_NOTE = "Article removed"
 
@@ -183,14 +181,14 @@ def _tree_runs(paragraph: Paragraph) -> Iterator[Run]:
             iterators.pop()
             if groups:
                 group = groups.pop()
-                yield Run("close", "]" if group.closed else "", group.parties, len(groups))
+                yield Run("close", "]" if group.closed else "", group.parties)
         elif isinstance(node, Group):
-            yield Run("open", "[", node.parties, len(groups))
+            yield Run("open", "[", node.parties)
             groups.append(node)
             iterators.append(iter(node.children))
         elif node.raw:
             parties = groups[-1].parties if groups else ()
-            yield Run("text", node.text, parties, len(groups))
+            yield Run("text", node.text, parties)
 
 
 def article_ops(article: ArticleEntry) -> list[DiffOp]:

@@ -286,7 +286,9 @@ def test_archive_of_an_unknown_agreement_is_an_error(demo, tmp_path):
 @pytest.mark.django_db
 def test_restore_refuses_a_database_that_holds_agreement_data(demo_archive):
     before, rows = snapshot(), agreement_rows()
-    with pytest.raises(CommandError, match=r"already holds agreement data \(4 parties, .*1 agreement"):
+    with pytest.raises(
+        CommandError, match=r"already holds agreement data \(4 parties, .*1 agreement"
+    ):
         restore(demo_archive)
     assert snapshot() == before and agreement_rows() == rows
 
@@ -318,6 +320,14 @@ def corrupt_late_history_type(path: Path) -> Path:
     return write_document(path, document)
 
 
+def corrupt_delegation_comment(path: Path) -> Path:
+    """Passes every field check; only the database's constraint catches it, after most writes."""
+    document = read_document(path)
+    comment = next(c for c in document["comments"] if c["visibility"] == "delegation")
+    comment["party"] = None
+    return write_document(path, document)
+
+
 def corrupt_count(path: Path) -> Path:
     document = read_document(path)
     document["comments"].pop()
@@ -335,6 +345,7 @@ def corrupt_count(path: Path) -> Path:
             corrupt_late_history_type,
             r"positions\[\d+\]\.history\[\d+\]: history_type: Value '\?' is not a valid choice",
         ),
+        (corrupt_delegation_comment, "the database refused the file's records"),
         (corrupt_count, "counts.comments: the file says"),
     ],
 )
@@ -350,6 +361,15 @@ def test_a_bad_file_is_refused_and_leaves_nothing_behind(demo_archive, corrupt, 
 
 
 @pytest.mark.django_db
+def test_archive_refuses_history_of_deleted_provisions(demo, tmp_path):
+    """Such history could not be restored under an id of its own; refusing beats dropping it."""
+    Provision.objects.filter(number="1.1").delete()
+    with pytest.raises(CommandError, match="history holds provisions that were deleted"):
+        call_command("archive_agreement", str(demo.pk), output=str(tmp_path / "x.json.gz"))
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.django_db
 def test_restore_of_a_missing_file_is_an_error(tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         restore(tmp_path / "missing.json.gz")
@@ -359,7 +379,9 @@ def test_restore_of_a_missing_file_is_an_error(tmp_path):
 def test_users_already_present_are_kept_as_they_are(demo_archive):
     empty_the_database()
     User.objects.create_user("us-lead", password="kept", email="lead@example.org")
+    User.objects.create_superuser("admin", password="admin-pw")
     restore(demo_archive)
+    assert User.objects.get(username="admin").check_password("admin-pw")
     kept = User.objects.get(username="us-lead")
     assert kept.check_password("kept") and kept.email == "lead@example.org"
     assert kept.membership.party.code == "US"

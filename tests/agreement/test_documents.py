@@ -15,6 +15,8 @@ import zipfile
 
 import docx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from pypdf import PdfReader
 
@@ -572,3 +574,38 @@ def test_redline_paragraph_breaks_follow_the_change():
     ]
     assert accepted == ["First paragraph.", "Inserted paragraph.", "Second paragraph."]
     assert [paragraph.end_change for paragraph in paragraphs] == ["equal", "insert", "equal"]
+
+
+_WORDS = st.sampled_from(["Each", "Party", "shall", "[US: may]", "maintain", "stocks", "\\[sic\\]"])
+_PARAGRAPHS = st.lists(
+    st.lists(_WORDS, min_size=1, max_size=6).map(" ".join), min_size=1, max_size=4
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(old=_PARAGRAPHS, new=_PARAGRAPHS)
+def test_redline_accepts_to_new_paragraphs_and_rejects_to_old(old, new):
+    paragraphs = redline_paragraphs(diff_text("\n\n".join(old), "\n\n".join(new)))
+
+    def resolve(dropped: str) -> list[str]:
+        out, carried = [], ""
+        for paragraph in paragraphs:
+            text = carried + "".join(
+                notation(run) for run in paragraph.runs if run.change != dropped
+            )
+            carried = text if paragraph.end_change == dropped else ""
+            if paragraph.end_change != dropped:
+                out.append(text)
+        return [text for text in [*out, carried] if text]
+
+    assert resolve("delete") == new
+    assert resolve("insert") == old
+
+
+def notation(run) -> str:
+    """A run back in bracket notation (what the txt export writes)."""
+    if run.kind == "text":
+        return run.text.replace("[", "\\[").replace("]", "\\]")
+    if run.kind == "close":
+        return run.text
+    return "[" + (", ".join(run.parties) + ": " if run.parties else "")

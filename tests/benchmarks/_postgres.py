@@ -14,6 +14,7 @@ must be importable by name (module level) and answer something picklable, such a
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import subprocess
@@ -107,8 +108,10 @@ def bench_database() -> str:
             )
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     except psycopg.OperationalError as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise Unavailable(f"PostgreSQL at {parts.hostname}:{parts.port or 5432}: {first_line}")
+        first_line = (str(error).strip() or repr(error)).splitlines()[0]
+        raise Unavailable(
+            f"PostgreSQL at {parts.hostname}:{parts.port or 5432}: {first_line}"
+        ) from error
     url = with_database(server, name)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
@@ -126,9 +129,7 @@ def setup_django(database_url: str, settings_module: str = "config.settings_test
     The test settings (fast password hasher, e-mail kept in memory) with DEBUG off; the
     test environment lets the test client talk to the app.
     """
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE=settings_module, DATABASE_URL=database_url, DEBUG="0"
-    )
+    os.environ.update(DJANGO_SETTINGS_MODULE=settings_module, DATABASE_URL=database_url, DEBUG="0")
     os.environ.pop("REDIS_URL", None)
     import django
 
@@ -136,6 +137,8 @@ def setup_django(database_url: str, settings_module: str = "config.settings_test
     from django.test.utils import setup_test_environment
 
     setup_test_environment(debug=False)
+    # Refused writes (409) are expected here; Django would log a warning for each.
+    logging.getLogger("django.request").setLevel(logging.ERROR)
 
 
 @contextmanager

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot write {path}: {exc}") from exc
         size = path.stat().st_size
-        self.stdout.write(self.style.SUCCESS(f"Archived “{found.title}” to {path}"))
+        self.stdout.write(self.style.SUCCESS(f'Archived "{found.title}" to {path}'))
         for kind, number in counts.items():
             self.stdout.write(f"  {number:>6} {kind.replace('_', ' ')}")
         self.stdout.write(f"File size: {size:,} bytes ({size / 1024:.1f} KiB)")

@@ -29,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
         except ArchiveError as exc:
             raise CommandError(f"{path}: {exc}") from exc
-        self.stdout.write(self.style.SUCCESS(f"Restored “{agreement.title}” from {path}"))
+        self.stdout.write(self.style.SUCCESS(f'Restored "{agreement.title}" from {path}'))
         for kind, number in archive_counts(agreement).items():
             self.stdout.write(f"  {number:>6} {kind.replace('_', ' ')}")
         self.stdout.write(

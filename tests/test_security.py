@@ -1,0 +1,114 @@
+"""Sign-in throttling, CSRF, the Content Security Policy, hostile text, /healthz."""
+
+import pytest
+from django.test import Client
+
+from parties.access import actor_for
+from provisions import services as provision_services
+
+
+@pytest.fixture
+def known_password(world):
+    user = world.user("EU", "negotiator")
+    user.set_password("right-password-1")
+    user.save()
+    return user
+
+
+def test_sign_in_page_locks_an_account_after_five_failures(known_password, client):
+    for _ in range(5):
+        response = client.post(
+            "/accounts/login/", {"username": "eu-negotiator", "password": "wrong"}
+        )
+        assert response.status_code == 200
+        assert b"Please enter a correct username and password" in response.content
+    locked = client.post(
+        "/accounts/login/", {"username": "eu-negotiator", "password": "right-password-1"}
+    )
+    assert locked.status_code == 429
+    assert b"Too many failed sign-ins" in locked.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_token_endpoint_is_throttled_too(known_password, api):
+    for _ in range(5):
+        assert (
+            api()
+            .post("/api/v1/auth/token/", {"username": "EU-Negotiator", "password": "x"})
+            .status_code
+            == 400
+        )
+    response = api().post(
+        "/api/v1/auth/token/", {"username": "eu-negotiator", "password": "right-password-1"}
+    )
+    assert response.status_code == 429
+
+
+def test_a_success_resets_the_count(known_password, client):
+    for _ in range(4):
+        client.post("/accounts/login/", {"username": "eu-negotiator", "password": "wrong"})
+    client.post("/accounts/login/", {"username": "eu-negotiator", "password": "right-password-1"})
+    client.logout()
+    for _ in range(4):
+        client.post("/accounts/login/", {"username": "eu-negotiator", "password": "wrong"})
+    ok = client.post(
+        "/accounts/login/", {"username": "eu-negotiator", "password": "right-password-1"}
+    )
+    assert ok.status_code == 302
+
+
+def test_forms_refuse_posts_without_the_csrf_token(world, make_provision):
+    provision = make_provision()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.user("US", "negotiator"))
+    for url, data in [
+        (f"/provisions/{provision.pk}/edit/", {"heading": "h", "body": "x", "version": 1}),
+        (f"/provisions/{provision.pk}/comments/", {"body": "x", "visibility": "shared"}),
+        ("/watches/", {"provision": provision.pk}),
+        ("/accounts/logout/", {}),
+    ]:
+        assert client.post(url, data).status_code == 403, url
+
+
+def test_every_page_carries_a_strict_content_security_policy(world, client):
+    client.force_login(world.user("US", "lead"))
+    for url in ["/", f"/agreements/{world.agreement.pk}/", "/api/docs/", "/accounts/login/"]:
+        response = client.get(url, follow=True)
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "<script>" not in response.content.decode().replace("<script src=", "")
+
+
+def test_hostile_text_is_shown_as_text(world, client, make_provision):
+    hostile = '<script>alert("x")</script> <img src=x onerror=alert(1)> { MERGEFIELD name } [US: <b>bold</b>]'
+    provision = make_provision(hostile)
+    client.force_login(world.user("US", "lead"))
+    for url in [
+        f"/provisions/{provision.pk}/",
+        f"/provisions/{provision.pk}/history/",
+        f"/agreements/{world.agreement.pk}/provisions/?q=script",
+    ]:
+        page = client.get(url).content.decode()
+        assert (
+            "<script>alert" not in page and "<img src=x" not in page and "<b>bold</b>" not in page
+        ), url
+    provision_services.provision_update(
+        actor=actor_for(world.user("US", "lead")),
+        provision=provision,
+        expected_version=1,
+        body=hostile + " more",
+    )
+    compare = client.get(f"/provisions/{provision.pk}/compare/").content.decode()
+    assert "<script>alert" not in compare and "&lt;script&gt;" in compare
+
+
+def test_healthz_reports_each_service(client, db, settings):
+    response = client.get("/healthz")
+    data = response.json()
+    assert data["database"] == "ok"
+    if settings.REDIS_URL:
+        assert data["redis"] == "ok"
+    else:
+        assert data["redis"].startswith("not configured") and data["workers"] == "in-process"
+    assert response.status_code == 200 and data["status"] == "ok"
