@@ -63,6 +63,7 @@ class ArchiveError(Exception):
 TEXT, INT, BOOL, MOMENT, DAY, STRINGS = "text", "int", "bool", "moment", "day", "strings"
 PARTY, USER, CHAPTER, PROVISION, ROUND = "party", "user", "chapter", "provision", "round"
 REFERENCES = frozenset({PARTY, USER, CHAPTER, PROVISION, ROUND})
+KINDS = REFERENCES | {TEXT, INT, BOOL, MOMENT, DAY, STRINGS}
 
 
 @dataclass(frozen=True)
@@ -78,89 +79,46 @@ class Field:
         return f"{self.key}_id" if self.kind in REFERENCES else self.key
 
 
-PARTY_FIELDS = (Field("code"), Field("name"), Field("lead_agency"), Field("kind"), Field("colour"))
-USER_FIELDS = (
-    Field("username"),
-    Field("first_name"),
-    Field("last_name"),
-    Field("email"),
-    Field("is_staff", BOOL),
-    Field("is_active", BOOL),
+def _fields(spec: str) -> tuple[Field, ...]:
+    """Fields from 'key key:kind key:kind? ...': kind defaults to text, '?' allows null."""
+    fields = []
+    for word in spec.split():
+        key, _, kind = word.rstrip("?").partition(":")
+        if kind and kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r} in {word!r}")
+        fields.append(Field(key, kind or TEXT, null=word.endswith("?")))
+    return tuple(fields)
+
+
+PARTY_FIELDS = _fields("code name lead_agency kind colour")
+USER_FIELDS = _fields("username first_name last_name email is_staff:bool is_active:bool")
+MEMBERSHIP_FIELDS = _fields("user:user party:party role")
+AGREEMENT_FIELDS = _fields("title short_title status description created_at:moment")
+PARTICIPATION_FIELDS = _fields("party:party joined_on:day standing")
+CHAPTER_FIELDS = _fields("number:int title")
+MINERAL_FIELDS = _fields("name hs_codes:strings")
+ROUND_FIELDS = _fields("number:int venue starts_on:day ends_on:day closed_at:moment?")
+PROVISION_FIELDS = _fields(
+    "number chapter:chapter order:int heading category status proposed_by:party? body "
+    "bracket_count:int version:int created_at:moment updated_at:moment"
 )
-MEMBERSHIP_FIELDS = (Field("user", USER), Field("party", PARTY), Field("role"))
-AGREEMENT_FIELDS = (
-    Field("title"),
-    Field("short_title"),
-    Field("status"),
-    Field("description"),
-    Field("created_at", MOMENT),
-)
-PARTICIPATION_FIELDS = (Field("party", PARTY), Field("joined_on", DAY), Field("standing"))
-CHAPTER_FIELDS = (Field("number", INT), Field("title"))
-MINERAL_FIELDS = (Field("name"), Field("hs_codes", STRINGS))
-ROUND_FIELDS = (
-    Field("number", INT),
-    Field("venue"),
-    Field("starts_on", DAY),
-    Field("ends_on", DAY),
-    Field("closed_at", MOMENT, null=True),
-)
-PROVISION_FIELDS = (
-    Field("number"),
-    Field("chapter", CHAPTER),
-    Field("order", INT),
-    Field("heading"),
-    Field("category"),
-    Field("status"),
-    Field("proposed_by", PARTY, null=True),
-    Field("body"),
-    Field("bracket_count", INT),
-    Field("version", INT),
-    Field("created_at", MOMENT),
-    Field("updated_at", MOMENT),
-)
-POSITION_FIELDS = (
-    Field("provision", PROVISION),
-    Field("party", PARTY),
-    Field("stance"),
-    Field("note"),
-    Field("internal_note"),
-    Field("updated_at", MOMENT),
+POSITION_FIELDS = _fields(
+    "provision:provision party:party stance note internal_note updated_at:moment"
 )
 # Every historical row also carries `seq`: its place among all rows of its kind in the agreement,
 # in the order they were written (history_id order), so a restore writes them back in that order.
-HISTORY_FIELDS = (
-    Field("history_date", MOMENT),
-    Field("history_type"),
-    Field("history_user", USER, null=True),
-    Field("history_change_reason", null=True),
-    Field("history_party"),
+HISTORY_FIELDS = _fields(
+    "history_date:moment history_type history_user:user? history_change_reason? history_party"
 )
 PROVISION_HISTORY_FIELDS = HISTORY_FIELDS + PROVISION_FIELDS
 POSITION_HISTORY_FIELDS = HISTORY_FIELDS + POSITION_FIELDS
-COMMENT_FIELDS = (
-    Field("provision", PROVISION),
-    Field("provision_version", INT, null=True),
-    Field("author", USER),
-    Field("party", PARTY, null=True),
-    Field("visibility"),
-    Field("body"),
-    Field("created_at", MOMENT),
-    Field("updated_at", MOMENT),
+COMMENT_FIELDS = _fields(
+    "provision:provision provision_version:int? author:user party:party? visibility body "
+    "created_at:moment updated_at:moment"
 )
-ACTION_ITEM_FIELDS = (
-    Field("title"),
-    Field("description"),
-    Field("owner_party", PARTY),
-    Field("assignee", USER, null=True),
-    Field("due_on", DAY, null=True),
-    Field("provision", PROVISION, null=True),
-    Field("round", ROUND, null=True),
-    Field("done", BOOL),
-    Field("done_at", MOMENT, null=True),
-    Field("reminded_on", DAY, null=True),
-    Field("created_by", USER),
-    Field("created_at", MOMENT),
+ACTION_ITEM_FIELDS = _fields(
+    "title description owner_party:party assignee:user? due_on:day? provision:provision? "
+    "round:round? done:bool done_at:moment? reminded_on:day? created_by:user created_at:moment"
 )
 
 SECTIONS = (
@@ -629,7 +587,6 @@ class _Restore:
 
     def _agreement(self) -> None:
         node = self.root.child("agreement")
-        _check_keys(node.data, node.path, required=(f.key for f in AGREEMENT_FIELDS))
         agreement = Agreement(**self._values(node, AGREEMENT_FIELDS))
         self._clean(agreement, node.path)
         _insert(Agreement, [agreement])
@@ -680,13 +637,17 @@ class _Restore:
     ) -> None:
         """Historical rows of all records, written in their original order (by `seq`)."""
         rows: list[tuple[int, models.Model]] = []
+        seen: set[int] = set()
         for node, record in zip(nodes, records, strict=True):
             previous = -1
             for row_node in node.children("history"):
                 seq = row_node.value(Field("seq", INT))
-                if seq <= previous:
-                    raise ArchiveError(f"{row_node.where('seq')}: {seq} is not after {previous}")
+                if seq <= previous or seq in seen:
+                    raise ArchiveError(
+                        f"{row_node.where('seq')}: {seq} is used twice or not after {previous}"
+                    )
                 previous = seq
+                seen.add(seq)
                 values = self._values(row_node, fields, extra=("seq",))
                 row = model(**values, id=record.pk)
                 if model is HistoricalProvision:
@@ -694,11 +655,6 @@ class _Restore:
                 self._clean(row, row_node.path)
                 rows.append((seq, row))
         rows.sort(key=lambda pair: pair[0])
-        for (seq, _), (next_seq, row) in zip(rows, rows[1:], strict=False):
-            if seq == next_seq:
-                raise ArchiveError(
-                    f"history of {model._meta.verbose_name}s: seq {seq} is used twice"
-                )
         model._default_manager.bulk_create([row for _, row in rows], batch_size=500)
 
     # Helpers -------------------------------------------------------------------------------------
@@ -745,7 +701,7 @@ class _Restore:
         return self.ids[kind][key]
 
     def _index(self, kind: str, objects: list[Any]) -> None:
-        self.ids[kind] = {getattr(obj, "number"): obj.pk for obj in objects}
+        self.ids[kind] = {obj.number: obj.pk for obj in objects}
 
     @staticmethod
     def _refuse_duplicates(nodes: list[_Node], keys: tuple[str, ...]) -> None:

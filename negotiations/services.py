@@ -299,13 +299,16 @@ def action_item_may_set_done(actor: Actor, item: ActionItem) -> bool:
     )
 
 
-def action_item_set_done(*, actor: Actor, item: ActionItem, done: bool) -> ActionItem:
-    """Tick an item off (or reopen it), for those `action_item_may_set_done` allows."""
+def action_item_require_may_set_done(actor: Actor, item: ActionItem) -> None:
     if not action_item_may_set_done(actor, item):
         raise PermissionDenied(
             f"Only the assignee or {item.owner_party.code}'s lead can change this item."
         )
 
+
+def action_item_set_done(*, actor: Actor, item: ActionItem, done: bool) -> ActionItem:
+    """Tick an item off (or reopen it), for those `action_item_may_set_done` allows."""
+    action_item_require_may_set_done(actor, item)
     item.done = done
     item.done_at = timezone.now() if done else None
     item.save(update_fields=["done", "done_at"])

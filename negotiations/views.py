@@ -213,7 +213,10 @@ class ActionItemDoneView(LoginRequiredMixin, View):
     def post(self, request, pk):
         actor = actor_for(request.user)
         item = get_object_or_404(action_item_list_for(actor), pk=pk)
+        services.action_item_require_may_set_done(actor, item)  # 403 before looking at the input
         choice = request.POST.get("done")
+
+
         if choice not in {"true", "false"}:
             return HttpResponseBadRequest("Say done=true or done=false.")
         done = choice == "true"

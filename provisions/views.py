@@ -16,7 +16,7 @@ from config.forms import add_service_error
 from negotiations import services as negotiation_services
 from negotiations.forms import CommentForm, PositionForm
 from negotiations.selectors import comment_list_for, position_list_for, watch_list_for
-from parties.access import Capability, actor_for
+from parties.access import Capability, actor_for, require
 
 from . import brackets, diff, services
 from .filters import ProvisionFilter
@@ -51,13 +51,18 @@ def redirect_to_detail(request, provision):
 
 
 class ProvisionMixin(LoginRequiredMixin):
-    """Loads the provision (404 outside the user's agreements) and the actor."""
+    """Loads the provision (404 outside the user's agreements) and the actor; a view that names a
+    `required_capability` is refused (403) up front to roles without it. Services check again."""
+
+    required_capability: Capability | None = None
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.actor = actor_for(request.user)
         self.provision = provision_get_for(self.actor, kwargs["pk"])
+        if self.required_capability is not None:
+            require(self.actor, self.required_capability)
         return super().dispatch(request, *args, **kwargs)
 
     def page_context(self, **extra) -> dict:
@@ -108,6 +113,8 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
 
 class ProvisionEditView(ProvisionMixin, View):
     """Edit the text. A stale version shows the conflict screen; what the user typed is never lost."""
+
+    required_capability = Capability.EDIT_TEXT
 
     template_name = "provisions/provision_edit.html"
 
@@ -166,12 +173,16 @@ class ProvisionEditView(ProvisionMixin, View):
 class ProvisionValidateView(ProvisionMixin, View):
     """Live check of a draft while it is typed: errors with line and column, or the bracket count."""
 
+    required_capability = Capability.EDIT_TEXT
+
     def post(self, request, pk):
         check = text_check(self.provision.agreement, request.POST.get("body", ""))
         return render(request, "provisions/_validation.html", {"check": check})
 
 
 class ProvisionStatusView(ProvisionMixin, View):
+    required_capability = Capability.SET_STATUS
+
     def post(self, request, pk):
         form = StatusForm(request.POST, provision=self.provision)
         if not form.is_valid():
@@ -202,6 +213,8 @@ class ProvisionStatusView(ProvisionMixin, View):
 class ProvisionCommentView(ProvisionMixin, View):
     """Post a comment, shared or for the author's delegation only."""
 
+    required_capability = Capability.COMMENT
+
     def post(self, request, pk):
         form = CommentForm(request.POST)
         if not form.is_valid():
@@ -225,10 +238,13 @@ class ProvisionCommentView(ProvisionMixin, View):
 class ProvisionPositionView(ProvisionMixin, View):
     """A lead records their own party's position on the provision."""
 
+    required_capability = Capability.RECORD_POSITION
+
     def post(self, request, pk):
         form = PositionForm(request.POST)
-        if not form.is_valid() or self.actor.party is None:
+        if not form.is_valid():
             messages.error(request, "Choose a stance.")
+
             return redirect_to_detail(request, self.provision)
         position = negotiation_services.position_record(
             actor=self.actor, provision=self.provision, party=self.actor.party, **form.cleaned_data

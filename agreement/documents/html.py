@@ -6,9 +6,9 @@ the stylesheet (classification and marking, for the running header and footer) g
 
 The HTML export is *rich*: each bracketed group is a span coloured by party, with its marks and
 attribution in bold. The PDF uses *lean* markup (`lean=True`): WeasyPrint spends about half a
-millisecond per inline element, which for a full agreement is the difference between meeting its
-time budget and not, so there only the attribution is an element (bold) and bracket marks are
-plain text; a literal bracket keeps its backslash (``\\[``) so that it cannot pass for a mark.
+millisecond per inline element, and a heavily bracketed agreement has ten thousand groups, so
+there brackets are plain text as in a typed negotiating text ("[US: shall]"), and a literal
+bracket keeps its backslash (``\\[``) so that it cannot pass for a mark.
 """
 
 from __future__ import annotations
@@ -339,7 +339,7 @@ class HtmlWriter:
         if run.kind == "close":
             return run.text
         label = attribution(run.parties)
-        return f"[<b>{html.escape(label)}</b> " if label else "["
+        return f"[{html.escape(label)} " if label else "["
 
 
 _TAG = {"insert": "ins", "delete": "del"}

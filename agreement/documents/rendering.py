@@ -248,7 +248,9 @@ def redline_paragraphs(ops: Iterable[DiffOp]) -> list[Para]:
     for op in ops:
         pieces = _PARAGRAPH_BREAK.split(op.text)
         for index, piece in enumerate(pieces):
-            if index and runs:
+            # An empty paragraph still carries a tracked break: a break deleted and another
+            # inserted at the same place are two paragraph marks, not one.
+            if index and (runs or (started and op.kind != "equal")):
                 paragraphs.append(Para(None, tuple(runs), op.kind))
                 runs = []
             if not started:

@@ -328,6 +328,18 @@ def corrupt_delegation_comment(path: Path) -> Path:
     return write_document(path, document)
 
 
+def corrupt_version_type(path: Path) -> Path:
+    document = read_document(path)
+    document["provisions"][1]["version"] = "3"
+    return write_document(path, document)
+
+
+def corrupt_huge_order(path: Path) -> Path:
+    document = read_document(path)
+    document["provisions"][-1]["order"] = 10**30
+    return write_document(path, document)
+
+
 def corrupt_count(path: Path) -> Path:
     document = read_document(path)
     document["comments"].pop()
@@ -347,6 +359,8 @@ def corrupt_count(path: Path) -> Path:
         ),
         (corrupt_delegation_comment, "the database refused the file's records"),
         (corrupt_count, "counts.comments: the file says"),
+        (corrupt_version_type, r"provisions\[1\]\.version: expected a number, found text"),
+        (corrupt_huge_order, r"provisions\[\d+\]: order: Ensure this value is less than"),
     ],
 )
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,531 @@
+"""The access-control matrix, over every API route and every page.
+
+Each route names who may read it and, per write method, who may write, with a valid payload.
+Every actor (anonymous; US observer, reviewer, negotiator, lead; the EU lead for "another party";
+a lead of a party outside the agreement; the secretariat) is tried on every route and method:
+allowed ones succeed, everyone else gets 401/403/404 (pages send anonymous users to sign in).
+Every read is also searched for EU delegation-only material, which no US or outside user and no
+observer may ever see. A route missing from the matrix fails the test.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from agreement.models import ExportJob
+from negotiations import services as negotiation_services
+from negotiations.models import Notification, Watch
+from parties.access import actor_for
+from tests.factories import MembershipFactory, PartyFactory
+
+MARKER = "EU-DELEGATION-ONLY-4417"
+ACTORS = [
+    "anonymous",
+    "us-observer",
+    "us-reviewer",
+    "us-negotiator",
+    "us-lead",
+    "eu-lead",
+    "kr-lead",
+    "staff",
+]
+SIGNED_IN = frozenset(ACTORS) - {"anonymous"}
+PARTICIPANTS = SIGNED_IN - {"kr-lead"}
+COMMENTERS = PARTICIPANTS - {"us-observer"}
+EDITORS = COMMENTERS - {"us-reviewer"}
+LEADS = frozenset({"us-lead", "eu-lead", "staff"})
+STAFF = frozenset({"staff"})
+EVERYONE = frozenset(ACTORS)
+
+
+@dataclass
+class Scene:
+    agreement: object
+    chapter: object
+    mineral: object
+    provision: object
+    round_1: object  # closed
+    round_2: object  # open
+    us_item: object
+    eu_position: object
+    us_comment: object
+    export: object  # requested by us-negotiator
+    notification: object  # for us-lead
+    watch: object  # us-observer's
+    users: dict
+
+
+@pytest.fixture
+def scene(world, make_provision, secretariat) -> Scene:
+    User = get_user_model()
+    kr = PartyFactory(code="KR", name="Korea")
+    MembershipFactory(user=User.objects.create(username="kr-lead"), party=kr, role="lead")
+    staff = actor_for(secretariat)
+    today = timezone.localdate()
+    provision = make_provision(
+        "1. The Parties [US: shall][EU: should] cooperate.", minerals=[world.mineral]
+    )
+    round_1 = negotiation_services.round_create(
+        actor=staff,
+        agreement=world.agreement,
+        number=1,
+        venue="Washington",
+        starts_on=today,
+        ends_on=today,
+    )
+    round_1 = negotiation_services.round_close(actor=staff, round_=round_1)
+    round_2 = negotiation_services.round_create(
+        actor=staff,
+        agreement=world.agreement,
+        number=2,
+        venue="Brussels",
+        starts_on=today,
+        ends_on=today,
+    )
+    eu_lead = actor_for(world.user("EU", "lead"))
+    negotiation_services.comment_create(
+        actor=actor_for(world.user("EU", "reviewer")),
+        provision=provision,
+        body=f"{MARKER} comment",
+        visibility="delegation",
+    )
+    eu_position = negotiation_services.position_record(
+        actor=eu_lead,
+        provision=provision,
+        party=world.eu,
+        stance="reserve",
+        note="Shared EU note",
+        internal_note=f"{MARKER} note",
+    )
+    us_comment = negotiation_services.comment_create(
+        actor=actor_for(world.user("US", "reviewer")), provision=provision, body="Shared US remark"
+    )
+    us_item = negotiation_services.action_item_create(
+        actor=actor_for(world.user("US", "lead")),
+        agreement=world.agreement,
+        title="Consult capital",
+        owner_party=world.us,
+        assignee=world.user("US", "negotiator"),
+        due_on=today,
+    )
+    export = ExportJob.objects.create(
+        agreement=world.agreement,
+        requested_by=world.user("US", "negotiator"),
+        format="txt",
+        variant="negotiating",
+        as_of=timezone.now(),
+        as_of_label="now",
+        status="done",
+    )
+    notification = Notification.objects.create(
+        recipient=world.user("US", "lead"),
+        kind="text_changed",
+        agreement=world.agreement,
+        provision=provision,
+        actor_label="EU · eu-lead",
+        message="Article changed",
+    )
+    watch = Watch.objects.create(user=world.user("US", "observer"), provision=provision)
+    users = {name: User.objects.get(username=name) for name in SIGNED_IN - {"staff"}}
+    users["staff"] = secretariat
+    return Scene(
+        world.agreement,
+        world.chapter,
+        world.mineral,
+        provision,
+        round_1,
+        round_2,
+        us_item,
+        eu_position,
+        us_comment,
+        export,
+        notification,
+        watch,
+        users,
+    )
+
+
+@dataclass(frozen=True)
+class Write:
+    allowed: frozenset
+    payload: Callable[[Scene], dict] = lambda s: {}
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    kwargs: Callable[[Scene], dict] = lambda s: {}
+    reads: frozenset | None = None  # None: GET is not offered
+    writes: dict[str, Write] = field(default_factory=dict)
+    query: str = ""
+    page: bool = False  # a browser page: anonymous users are sent to sign in
+
+
+def pk(attr: str) -> Callable[[Scene], dict]:
+    return lambda s: {"pk": getattr(s, attr).pk}
+
+
+AGREEMENT, PROVISION = pk("agreement"), pk("provision")
+TODAY = datetime.date(2026, 11, 27).isoformat()
+
+MATRIX: dict[str, Route] = {
+    # --- pages ---
+    "agreement:agreement-list": Route(reads=SIGNED_IN, page=True),
+    "agreement:agreement-detail": Route(AGREEMENT, reads=PARTICIPANTS, page=True),
+    "agreement:agreement-compare": Route(
+        AGREEMENT, reads=PARTICIPANTS, page=True, query="?from=round:1"
+    ),
+    "agreement:mineral-list": Route(AGREEMENT, reads=PARTICIPANTS, page=True),
+    "agreement:export": Route(
+        AGREEMENT,
+        reads=PARTICIPANTS,
+        page=True,
+        writes={
+            "post": Write(
+                PARTICIPANTS, lambda s: {"variant": "negotiating", "format": "txt", "point": "now"}
+            )
+        },
+    ),
+    "agreement:export-detail": Route(pk("export"), reads=frozenset({"us-negotiator"}), page=True),
+    "provisions:provision-list": Route(
+        AGREEMENT, reads=PARTICIPANTS, page=True, query="?q=cooperate"
+    ),
+    "provisions:provision-detail": Route(PROVISION, reads=PARTICIPANTS, page=True),
+    "provisions:provision-edit": Route(
+        PROVISION,
+        reads=EDITORS,
+        page=True,
+        writes={
+            "post": Write(
+                EDITORS, lambda s: {"heading": "Prices", "body": "New text.", "version": 1}
+            )
+        },
+    ),
+    "provisions:provision-validate": Route(
+        PROVISION, page=True, writes={"post": Write(EDITORS, lambda s: {"body": "[US: x]"})}
+    ),
+    "provisions:provision-status": Route(
+        PROVISION,
+        page=True,
+        writes={"post": Write(LEADS, lambda s: {"status": "tabled", "version": 1})},
+    ),
+    "provisions:provision-presence": Route(
+        PROVISION, page=True, writes={"post": Write(PARTICIPANTS)}
+    ),
+    "provisions:provision-history": Route(PROVISION, reads=PARTICIPANTS, page=True),
+    "provisions:provision-compare": Route(PROVISION, reads=PARTICIPANTS, page=True),
+    "provisions:provision-comment": Route(
+        PROVISION,
+        page=True,
+        writes={"post": Write(COMMENTERS, lambda s: {"body": "Hm", "visibility": "shared"})},
+    ),
+    "provisions:provision-position": Route(
+        PROVISION,
+        page=True,
+        writes={"post": Write(frozenset({"us-lead", "eu-lead"}), lambda s: {"stance": "support"})},
+    ),
+    "parties:party-colours": Route(reads=EVERYONE),
+    "negotiations:round-list": Route(AGREEMENT, reads=PARTICIPANTS, page=True),
+    "negotiations:round-detail": Route(pk("round_1"), reads=PARTICIPANTS, page=True),
+    "negotiations:action-item-list": Route(
+        AGREEMENT, reads=PARTICIPANTS, page=True, query="?tab=all"
+    ),
+    "negotiations:action-item-done": Route(
+        pk("us_item"),
+        page=True,
+        writes={
+            "post": Write(
+                frozenset({"us-negotiator", "us-lead", "staff"}), lambda s: {"done": "true"}
+            )
+        },
+    ),
+    "negotiations:notification-list": Route(reads=SIGNED_IN, page=True),
+    "negotiations:notification-read": Route(page=True, writes={"post": Write(SIGNED_IN)}),
+    "negotiations:watch-create": Route(
+        page=True, writes={"post": Write(PARTICIPANTS, lambda s: {"agreement": s.agreement.pk})}
+    ),
+    "negotiations:watch-delete": Route(
+        pk("watch"), page=True, writes={"post": Write(frozenset({"us-observer"}))}
+    ),
+    "login": Route(reads=EVERYONE),
+    "logout": Route(page=True, writes={"post": Write(EVERYONE)}),
+    "healthz": Route(reads=EVERYONE),
+    "schema": Route(reads=SIGNED_IN),
+    "swagger-ui": Route(reads=SIGNED_IN),
+    # --- API ---
+    "auth-token": Route(
+        writes={"post": Write(EVERYONE, lambda s: {"username": "us-lead", "password": "pw"})}
+    ),
+    "party-list": Route(
+        reads=SIGNED_IN,
+        writes={
+            "post": Write(
+                STAFF, lambda s: {"code": "NZ", "name": "New Zealand", "lead_agency": "MFAT"}
+            )
+        },
+    ),
+    "party-detail": Route(
+        lambda s: {"pk": s.users["us-lead"].membership.party_id},
+        reads=SIGNED_IN,
+        writes={"patch": Write(STAFF, lambda s: {"lead_agency": "USTR"})},
+    ),
+    "agreement-list": Route(
+        reads=SIGNED_IN, writes={"post": Write(STAFF, lambda s: {"title": "Another"})}
+    ),
+    "agreement-detail": Route(
+        AGREEMENT,
+        reads=PARTICIPANTS,
+        writes={"patch": Write(STAFF, lambda s: {"status": "negotiating"})},
+    ),
+    "agreement-compare": Route(AGREEMENT, reads=PARTICIPANTS, query="?from=round:1"),
+    "agreement-participants": Route(
+        AGREEMENT, writes={"post": Write(STAFF, lambda s: {"party": "KR", "joined_on": TODAY})}
+    ),
+    "agreement-positions-matrix": Route(AGREEMENT, reads=PARTICIPANTS),
+    "agreement-progress": Route(AGREEMENT, reads=PARTICIPANTS),
+    "chapter-list": Route(
+        reads=SIGNED_IN,
+        writes={
+            "post": Write(
+                STAFF, lambda s: {"agreement": s.agreement.pk, "number": 9, "title": "Institutions"}
+            )
+        },
+    ),
+    "chapter-detail": Route(
+        pk("chapter"),
+        reads=PARTICIPANTS,
+        writes={"patch": Write(STAFF, lambda s: {"title": "Trade"})},
+    ),
+    "mineral-list": Route(
+        reads=SIGNED_IN,
+        writes={
+            "post": Write(
+                STAFF,
+                lambda s: {"agreement": s.agreement.pk, "name": "Tin", "hs_codes": ["8001.10"]},
+            )
+        },
+    ),
+    "mineral-detail": Route(
+        pk("mineral"),
+        reads=PARTICIPANTS,
+        writes={"patch": Write(STAFF, lambda s: {"hs_codes": ["2825.20"]})},
+    ),
+    "export-list": Route(
+        reads=SIGNED_IN,
+        writes={
+            "post": Write(
+                PARTICIPANTS,
+                lambda s: {"agreement": s.agreement.pk, "format": "txt", "variant": "negotiating"},
+            )
+        },
+    ),
+    "export-detail": Route(pk("export"), reads=frozenset({"us-negotiator"})),
+    "export-download": Route(
+        pk("export"), reads=frozenset()
+    ),  # the scene's job has no file: 404 for all
+    "provision-list": Route(
+        reads=SIGNED_IN,
+        writes={
+            "post": Write(
+                EDITORS,
+                lambda s: {
+                    "agreement": s.agreement.pk,
+                    "chapter": s.chapter.pk,
+                    "number": "9.1",
+                    "heading": "New",
+                    "category": "final",
+                    "body": "Text.",
+                },
+            )
+        },
+    ),
+    "provision-detail": Route(
+        PROVISION,
+        reads=PARTICIPANTS,
+        writes={"patch": Write(EDITORS, lambda s: {"body": "x", "version": 1})},
+    ),
+    "provision-diff": Route(PROVISION, reads=PARTICIPANTS),
+    "provision-history": Route(PROVISION, reads=PARTICIPANTS),
+    "provision-history-version": Route(
+        lambda s: {"pk": s.provision.pk, "version": 1}, reads=PARTICIPANTS
+    ),
+    "provision-revert": Route(
+        PROVISION, writes={"post": Write(EDITORS, lambda s: {"to_version": 1, "version": 1})}
+    ),
+    "provision-set-status": Route(
+        PROVISION, writes={"post": Write(LEADS, lambda s: {"status": "tabled"})}
+    ),
+    "round-list": Route(
+        reads=SIGNED_IN,
+        writes={
+            "post": Write(
+                LEADS,
+                lambda s: {
+                    "agreement": s.agreement.pk,
+                    "number": 3,
+                    "venue": "Tokyo",
+                    "starts_on": TODAY,
+                    "ends_on": TODAY,
+                },
+            )
+        },
+    ),
+    "round-detail": Route(
+        pk("round_2"),
+        reads=PARTICIPANTS,
+        writes={"patch": Write(LEADS, lambda s: {"venue": "Bern"})},
+    ),
+    "round-changes": Route(pk("round_1"), reads=PARTICIPANTS),
+    "round-close": Route(pk("round_2"), writes={"post": Write(LEADS)}),
+    "position-list": Route(
+        reads=SIGNED_IN,
+        writes={
+            "post": Write(
+                frozenset({"us-lead"}),
+                lambda s: {"provision": s.provision.pk, "party": "US", "stance": "support"},
+            )
+        },
+    ),
+    "position-detail": Route(
+        pk("eu_position"),
+        reads=PARTICIPANTS,
+        writes={"patch": Write(frozenset({"eu-lead"}), lambda s: {"stance": "support"})},
+    ),
+    "comment-list": Route(
+        reads=SIGNED_IN,
+        writes={"post": Write(COMMENTERS, lambda s: {"provision": s.provision.pk, "body": "Hm"})},
+    ),
+    "comment-detail": Route(
+        pk("us_comment"),
+        reads=PARTICIPANTS,
+        writes={
+            "patch": Write(frozenset({"us-reviewer"}), lambda s: {"body": "Edited"}),
+            "delete": Write(frozenset({"us-reviewer"})),
+        },
+    ),
+    "action-item-list": Route(
+        reads=SIGNED_IN,
+        writes={
+            "post": Write(
+                frozenset({"us-lead", "staff"}),
+                lambda s: {"agreement": s.agreement.pk, "title": "Brief", "owner_party": "US"},
+            )
+        },
+    ),
+    "action-item-detail": Route(
+        pk("us_item"),
+        reads=PARTICIPANTS,
+        writes={
+            "patch": Write(frozenset({"us-lead", "staff"}), lambda s: {"title": "Brief capital"})
+        },
+    ),
+    "watch-list": Route(
+        reads=SIGNED_IN,
+        writes={"post": Write(PARTICIPANTS, lambda s: {"provision": s.provision.pk})},
+    ),
+    "watch-detail": Route(pk("watch"), writes={"delete": Write(frozenset({"us-observer"}))}),
+    "notification-list": Route(reads=SIGNED_IN),
+    "notification-read": Route(writes={"post": Write(SIGNED_IN)}),
+    "notification-unread-count": Route(reads=SIGNED_IN),
+    "notification-detail": Route(pk("notification"), reads=frozenset({"us-lead"})),
+}
+
+DENIED = {401, 403, 404}
+
+
+def client_for(scene: Scene, actor: str, *, page: bool = False) -> Client | APIClient:
+    """Pages get form posts (Django's client); the API gets JSON (DRF's)."""
+    client = Client() if page else APIClient()
+    if actor != "anonymous":
+        client.force_login(scene.users[actor])
+    return client
+
+
+def url_of(name: str, route: Route, scene: Scene) -> str:
+    return reverse(name, kwargs=route.kwargs(scene)) + route.query
+
+
+def assert_denied(response, route: Route, actor: str, what: str) -> None:
+    if actor == "anonymous" and route.page:
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], what
+    else:
+        assert response.status_code in DENIED, f"{what}: {response.status_code}"
+
+
+def _route_names() -> set[str]:
+    def walk(patterns, namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if str(pattern.pattern).startswith("admin/"):
+                    continue  # Django's admin: staff only, tested in tests/test_admin.py
+                yield from walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_route_is_in_the_matrix():
+    routes = _route_names()
+    assert sorted(routes - MATRIX.keys()) == [], "add these routes to the access matrix"
+    assert sorted(MATRIX.keys() - routes) == [], "these routes no longer exist"
+
+
+READ_CASES = [
+    pytest.param(name, id=name) for name, route in MATRIX.items() if route.reads is not None
+]
+
+
+@pytest.mark.parametrize("name", READ_CASES)
+def test_reads(name, scene):
+    route = MATRIX[name]
+    url = url_of(name, route, scene)
+    for actor in ACTORS:
+        response = client_for(scene, actor, page=route.page).get(url)
+
+        what = f"GET {url} as {actor}"
+        if actor in route.reads:
+            redirected_elsewhere = (
+                response.status_code == 302 and "/accounts/login/" not in response["Location"]
+            )
+            assert response.status_code == 200 or redirected_elsewhere, (
+                f"{what}: {response.status_code}"
+            )
+
+        else:
+            assert_denied(response, route, actor, what)
+        if actor not in {"eu-lead"}:
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert MARKER.encode() not in body, f"{what} shows EU delegation-only material"
+
+
+WRITE_CASES = [
+    pytest.param(name, method, actor, id=f"{name}-{method}-{actor}")
+    for name, route in MATRIX.items()
+    for method in route.writes
+    for actor in ACTORS
+]
+
+
+@pytest.mark.parametrize(("name", "method", "actor"), WRITE_CASES)
+def test_writes(name, method, actor, scene, django_capture_on_commit_callbacks):
+    route = MATRIX[name]
+    write = route.writes[method]
+    url = url_of(name, route, scene)
+    client = client_for(scene, actor, page=route.page)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = getattr(client, method)(url, write.payload(scene))
+    what = f"{method.upper()} {url} as {actor}"
+    if actor in write.allowed:
+        assert response.status_code < 400, (
+            f"{what}: {response.status_code} {response.content[:300]!r}"
+        )
+    else:
+        assert_denied(response, route, actor, what)
