@@ -3,6 +3,10 @@
 No inline script anywhere (htmx is configured by a meta tag; Swagger UI is served split).
 """
 
+from urllib.parse import unquote
+
+from django.http import JsonResponse
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -29,3 +33,34 @@ class ContentSecurityPolicyMiddleware:
         response.setdefault("Referrer-Policy", "same-origin")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+class RejectNulCharactersMiddleware:
+    """Refuse (400) any request carrying a NUL character in its address or body.
+
+    No field of this application holds one, and PostgreSQL cannot store one: caught here, such
+    input gets a clear answer instead of a database error deep inside a query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._carries_nul(request):
+            return JsonResponse(
+                {
+                    "detail": "The request contains a NUL character (U+0000), which no field accepts."
+                },
+                status=400,
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _carries_nul(request) -> bool:
+        address = unquote(request.get_full_path())
+        if "\x00" in address:
+            return True
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return False
+        body = request.body  # our requests are small (DATA_UPLOAD_MAX_MEMORY_SIZE); no uploads
+        return b"\x00" in body or b"\\u0000" in body or b"%00" in body

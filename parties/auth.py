@@ -4,6 +4,9 @@ Counts live in the cache (Redis in production, so every web process shares them)
 rule guards the sign-in page and the API token endpoint.
 """
 
+import hashlib
+from collections.abc import Mapping
+
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.cache import cache
@@ -21,10 +24,13 @@ LOCKED_MESSAGE = (
 
 
 def _keys(username: str, address: str) -> list[tuple[str, int]]:
+    # Hashed: a username may hold any characters and any length; cache keys may not.
+    account = hashlib.sha256(username.strip().lower().encode()).hexdigest()
     return [
-        (f"signin-failures:account:{username.strip().lower()}", FAILURES_PER_ACCOUNT),
+        (f"signin-failures:account:{account}", FAILURES_PER_ACCOUNT),
         (f"signin-failures:address:{address}", FAILURES_PER_ADDRESS),
     ]
+
 
 
 def client_address(request) -> str:
@@ -77,7 +83,9 @@ class ThrottledObtainAuthToken(ObtainAuthToken):
     """POST username and password for an API token; throttled like the sign-in page."""
 
     def post(self, request, *args, **kwargs):
-        username = str(request.data.get("username", ""))
+        data = request.data if isinstance(request.data, Mapping) else {}
+        username = str(data.get("username", ""))
+
         address = client_address(request)
         if signin_locked(username, address):
             return Response({"detail": LOCKED_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS)

@@ -112,3 +112,22 @@ def test_healthz_reports_each_service(client, db, settings):
     else:
         assert data["redis"].startswith("not configured") and data["workers"] == "in-process"
     assert response.status_code == 200 and data["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("get", "/api/v1/provisions/?search=%00", None),
+        ("get", "/api/v1/provisions/?party=%00US", None),
+        ("post", "/api/v1/positions/", {"provision": 1, "party": "\x00US", "stance": "support"}),
+        ("post", "/api/v1/comments/", '{"provision": 1, "body": "a\\u0000b"}'),
+    ],
+)
+def test_nul_characters_are_refused_cleanly(world, api, method, url, data):
+    client = api(world.user("US", "lead"))
+    if isinstance(data, str):
+        response = client.post(url, data, content_type="application/json")
+    else:
+        response = getattr(client, method)(url, data)
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]

@@ -38,8 +38,8 @@ CONTENT_TYPE = "application/akn+xml"
 NAMESPACE = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 # Our own metadata under <proprietary>; the schema lets any other namespace in there.
 EXPORT_NAMESPACE = "urn:critical-minerals-negotiations:export:1"
-# The FRBR URI names a jurisdiction by ISO 3166-1 code; a plurilateral agreement has none, so
-# it uses the naming convention's marker for international documents.
+# FRBRcountry wants an ISO 3166-1 code for the jurisdiction; a plurilateral agreement has none.
+# "int" (deliberately not an ISO code) marks it as international; the schema only wants a string.
 COUNTRY = "int"
 SOURCE = "#secretariat"
 
@@ -188,7 +188,7 @@ def _preface(act: etree._Element, text: ConsolidatedText) -> None:
     parties = _sub(preface, "container", name="parties")
     for party in text.parties:
         p = _sub(parties, "p")
-        _sub(p, "party", party_line(party), refersTo=f"#{_id(party.code.lower())}", as_=None)
+        _sub(p, "party", party_line(party), refersTo=f"#{_id(party.code.lower())}")
 
 
 # --- Body -------------------------------------------------------------------------------------
@@ -279,7 +279,7 @@ def _sub(
     element = etree.SubElement(parent, _A + tag)
     for key, value in attributes.items():
         if value is not None:
-            element.set(key.rstrip("_"), value)
+            element.set(key, value)
     if text:
         element.text = xml_safe(text)
     return element

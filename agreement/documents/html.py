@@ -252,11 +252,18 @@ class HtmlWriter:
         note = article_change_note(article) if self.redline else None
         return f"{entry} ({html.escape(note)})" if note else entry
 
-    def chapter_start(self, chapter: NumberedChapter, *, heading: bool = True) -> str:
-        """The opening of a chapter section (closed by the caller with "</section>")."""
+    def chapter_start(self, chapter: NumberedChapter, *, continued: bool = False) -> str:
+        """The opening of a chapter section (closed by the caller with "</section>").
+
+        A ``continued`` chapter (the PDF lays long chapters out in pieces) repeats neither its
+        heading nor its id: the anchor belongs to where the chapter starts.
+        """
+        if continued:
+            return '<section class="chapter">\n'
         title = html.escape(chapter_title(chapter.entry))
-        heading_html = f'<h2 class="chapter-title">{title}</h2>' if heading else ""
-        return f'<section class="chapter" id="{chapter.id}">{heading_html}\n'
+        return (
+            f'<section class="chapter" id="{chapter.id}"><h2 class="chapter-title">{title}</h2>\n'
+        )
 
     def footer(self) -> str:
         """Classification and marking at the end of the document (for reading on screen)."""

@@ -168,8 +168,9 @@ def _mark(change: str, markdown: str) -> str:
 def _mark_line(change: str, line: str) -> str:
     core = line.strip()
     if not core:
-        # "~~ ~~" is not strikethrough; whitespace-only changes use the HTML element.
-        return f"<{'ins' if change == 'insert' else 'del'}>{line}</{'ins' if change == 'insert' else 'del'}>"
+        # "~~ ~~" is not strikethrough: a change of whitespace only uses the HTML element.
+        tag = "ins" if change == "insert" else "del"
+        return f"<{tag}>{line}</{tag}>" if line else line
     lead = line[: len(line) - len(line.lstrip())]
     trail = line[len(line.rstrip()) :]
     # Delimiters must touch the text; the surrounding whitespace goes outside them.

@@ -21,10 +21,19 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .html import HtmlWriter, NumberedArticle, NumberedChapter, numbered
 from .model import ConsolidatedText
 from .rendering import BuiltDocument, article_title, chapter_title, progress_for, subject_line
+
+if TYPE_CHECKING:
+    from pypdf import PdfWriter
+    from weasyprint.document import Document, Page
+
+    LayOut = Callable[[str], Document]
+    # (page of the contents, target id, rectangle in CSS px) for each contents entry
+    ContentsEntry = tuple[int, str, tuple[float, float, float, float]]
 
 CONTENT_TYPE = "application/pdf"
 
@@ -61,7 +70,7 @@ def build(text: ConsolidatedText, progress: Callable[[int], None] | None = None)
     head = writer.head(paged=True)
     fonts = FontConfiguration()
 
-    def lay_out(body: str):
+    def lay_out(body: str) -> Document:
         markup = f"{head}{body}</body>\n</html>\n"
         return HTML(string=markup, url_fetcher=_no_fetch).render(font_config=fonts)
 
@@ -98,9 +107,7 @@ class _Chunk:
     def html(self, writer: HtmlWriter) -> str:
         out: list[str] = ["<main>\n"]
         for chapter, articles, first in self.pieces:
-            # A continued chapter keeps its id off: the anchor belongs to where it starts.
-            start = writer.chapter_start(chapter, heading=first)
-            out.append(start if first else start.replace(f' id="{chapter.id}"', "", 1))
+            out.append(writer.chapter_start(chapter, continued=not first))
             for article in articles:
                 writer.article(out, article)
             out.append("</section>\n")
@@ -139,7 +146,7 @@ class _Layout:
     anchors: dict[str, tuple[int, float]] = field(default_factory=dict)
     page_size: tuple[float, float] = (595.28, 841.89)
 
-    def add(self, pages: Sequence) -> None:
+    def add(self, pages: Sequence[Page]) -> None:
         for index, page in enumerate(pages):
             for name, rectangle in page.anchors.items():
                 self.anchors.setdefault(name, (self.pages + index, rectangle[1] * _PX_TO_PT))
@@ -148,7 +155,9 @@ class _Layout:
         self.pages += len(pages)
 
 
-def _front_matter(writer: HtmlWriter, layout: _Layout, lay_out) -> tuple[list, bytes]:
+def _front_matter(
+    writer: HtmlWriter, layout: _Layout, lay_out: LayOut
+) -> tuple[list[ContentsEntry], bytes]:
     """Title page and contents laid out with the final page numbers of the body.
 
     The contents' own length shifts every body page. Its page numbers are positioned out of
@@ -190,7 +199,7 @@ def _front_pages_guess(text: ConsolidatedText) -> int:
 def _join(
     text: ConsolidatedText,
     front: bytes,
-    toc_entries: list,
+    toc_entries: list[ContentsEntry],
     parts: list[bytes],
     layout: _Layout,
 ) -> bytes:
@@ -233,7 +242,7 @@ def _join(
     return stream.getvalue()
 
 
-def _outline(output, text: ConsolidatedText, layout: _Layout, offset: int) -> None:
+def _outline(output: PdfWriter, text: ConsolidatedText, layout: _Layout, offset: int) -> None:
     """PDF bookmarks: chapters, and their articles beneath them."""
     from pypdf.generic import Fit
 
@@ -259,7 +268,7 @@ def _outline(output, text: ConsolidatedText, layout: _Layout, offset: int) -> No
                 )
 
 
-def _stamp_page_numbers(output, width: float) -> None:
+def _stamp_page_numbers(output: PdfWriter, width: float) -> None:
     """Write "Page X of Y" at the bottom right of every page.
 
     WeasyPrint's content streams leave the graphics state changed (they flip the y axis), so
@@ -272,6 +281,8 @@ def _stamp_page_numbers(output, width: float) -> None:
         NameObject,
     )
 
+    # pypdf has no public call to register a new indirect object; _add_object is what its own
+    # page and annotation helpers use (present from pypdf 3 to 7).
     font = output._add_object(
         DictionaryObject(
             {

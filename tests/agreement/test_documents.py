@@ -317,6 +317,25 @@ def test_pdf_has_text_metadata_and_bookmarks(pdf):
         assert "<script>alert(1)</script>" in body and "{ MERGEFIELD x }" in body
 
 
+def test_pdf_laid_out_in_pieces_keeps_numbers_links_and_bookmarks(monkeypatch):
+    from agreement.documents import pdf as pdf_builder
+
+    # One article per chunk: chapters are split, so offsets between pieces must add up.
+    monkeypatch.setattr(pdf_builder, "_CHUNK_CHARS", 1)
+    monkeypatch.setattr(pdf_builder, "_CHUNK_MAX_CHARS", 1)
+    reader = PdfReader(io.BytesIO(build("pdf", make_text()).content))
+    pages = [page.extract_text() for page in reader.pages]
+    assert all(f"Page {number} of {len(pages)}" in page for number, page in enumerate(pages, 1))
+    contents = pages[1]
+    for heading in ("Article 1.2. Reporting <b>obligations</b>", "Article 2.2. Emergency release"):
+        number = int(re.search(re.escape(heading) + r"\D*?(\d+)\s*$", contents, re.M).group(1))
+        assert heading in pages[number - 1]
+    chapters = [item for item in reader.outline if not isinstance(item, list)]
+    articles = [item for group in reader.outline if isinstance(group, list) for item in group]
+    assert len(chapters) == 2 and len(articles) == 4
+    assert "Emergency release" in pages[reader.get_destination_page_number(articles[-1])]
+
+
 # --- DOCX -------------------------------------------------------------------------------------
 
 
