@@ -27,7 +27,7 @@ def real_services(transactional_db):
 
 
 @pytest.fixture
-def celery_worker_process(real_services, tmp_path):
+def celery_worker_process(real_services, tmp_path, request):
     """Start `celery worker` on a queue of its own; tasks sent during the test go to it.
 
     Yields the worker's e-mail folder (it sends with the file backend). The worker reads the
@@ -35,42 +35,21 @@ def celery_worker_process(real_services, tmp_path):
     """
     queue = f"test-{uuid.uuid4().hex[:8]}"
     mail_dir = tmp_path / "mail"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "integration-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-    }
+    env = worker_environment(
+        DEBUG="0",
+        SECRET_KEY="integration-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        REDIS_URL=settings.REDIS_URL,
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(mail_dir),
+    )
     log = (tmp_path / "worker.log").open("w")
+    # A test may ask for a prefork pool (@pytest.mark.worker_pool("--pool", "prefork", ...)).
+    pool = request.node.get_closest_marker("worker_pool")
+    pool_args = list(pool.args) if pool else ["--pool", "solo"]
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "celery", "-A", "config", "worker", *pool_args, "-Q", queue,
+         "-n", f"{queue}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
@@ -110,3 +89,64 @@ def wait_for(condition, timeout: float = 30, interval: float = 0.2, message: str
             return value
         time.sleep(interval)
     pytest.fail(f"timed out waiting for {message}")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def worker_environment(**overrides) -> dict[str, str]:
+    """The environment of a process that shares this test's database and media folder."""
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app_server(real_services, tmp_path):
+    """start(**env) → the base URL of gunicorn serving the project on the test database."""
+    servers = []
+
+    def start(**env) -> str:
+        port = free_port()
+        log = (tmp_path / f"gunicorn-{port}.log").open("w")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--workers", "2", "--timeout", "30"],
+            cwd=ROOT, env=worker_environment(DEBUG="1", **env), stdout=log, stderr=subprocess.STDOUT,
+        )
+        servers.append((server, log))
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(base), timeout=30, message="gunicorn to answer")
+        return base
+
+    yield start
+    for server, log in servers:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _answers(base: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(f"{base}/healthz", timeout=2)
+    except urllib.error.HTTPError:
+        return True  # it answered, even if degraded
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,238 @@
+"""Faults on the real services: a worker killed mid-export, Redis stopped, PostgreSQL restarted."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from agreement import services as agreement_services
+from agreement.models import ExportJob
+from parties.access import actor_for
+from provisions.models import Provision
+from tests.benchmarks.text import make_text
+from tests.conftest import need_service
+from tests.integration.conftest import free_port, wait_for
+
+
+def http(
+    method: str, url: str, token: str | None = None, body: dict | None = None, timeout: float = 10
+):
+    """(status, parsed JSON or text) of one request; connection failures give status 0."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    except OSError:
+        return 0, None
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+def large_agreement(world, make_provision, articles: int = 120) -> None:
+    """Enough text that a PDF takes several seconds to build."""
+    for index in range(articles):
+        body = make_text(size=6_000, seed=index).replace(" shall ", " [US: shall][EU: should] ", 3)
+
+        make_provision(body, number=f"2.{index + 1}", heading=f"Provision {index + 1}")
+
+
+def children_of(pid: int) -> list[int]:
+    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(line) for line in result.stdout.split()]
+
+
+@pytest.mark.worker_pool("--pool", "prefork", "--concurrency", "1")
+def test_export_survives_its_worker_process_being_killed(
+    world, make_provision, celery_worker_process
+):
+    large_agreement(world, make_provision)
+    job = agreement_services.export_request(
+        actor=actor_for(world.user("EU", "negotiator")),
+        agreement=world.agreement,
+        format="pdf",
+        variant="negotiating",
+    )
+    wait_for(
+        lambda: ExportJob.objects.filter(pk=job.pk, status="running").exists(),
+        timeout=60,
+        message="the export to start",
+    )
+    [child] = wait_for(lambda: children_of(celery_worker_process.pid), message="the pool process")
+    os.kill(child, signal.SIGKILL)  # as the kernel's OOM killer would
+
+    job = wait_for(
+        lambda: ExportJob.objects.filter(pk=job.pk, status__in=["done", "failed"]).first(),
+        timeout=180,
+        message="the export to finish after redelivery",
+    )
+    log = celery_worker_process.log_path.read_text()
+    assert "WorkerLostError" in log or "exited prematurely" in log
+    assert job.status == "done", job.error
+    assert job.file and job.sha256
+
+
+def test_a_job_whose_whole_worker_died_is_failed_by_the_sweeper(
+    world, make_provision, celery_worker_process, settings
+):
+    large_agreement(world, make_provision)
+    job = agreement_services.export_request(
+        actor=actor_for(world.user("EU", "negotiator")),
+        agreement=world.agreement,
+        format="pdf",
+        variant="negotiating",
+    )
+    wait_for(
+        lambda: ExportJob.objects.filter(pk=job.pk, status="running").exists(),
+        timeout=60,
+        message="the export to start",
+    )
+    celery_worker_process.send_signal(signal.SIGKILL)
+    celery_worker_process.wait(timeout=10)
+    time.sleep(1)
+    assert ExportJob.objects.get(pk=job.pk).status == "running"  # nobody will finish it
+    later = timezone.now() + settings.EXPORT_STALE_AFTER + timezone.timedelta(seconds=1)
+    assert agreement_services.export_fail_stale(now=later) == 1
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert (
+        job.error
+        == "The worker building this export stopped before finishing. Please request it again."
+    )
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of this test's own, so that stopping it disturbs nothing else."""
+    if shutil.which("redis-server") is None:
+        need_service("redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    wait_for(
+        lambda: (
+            subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode
+            == 0
+        ),
+        message="redis to start",
+    )
+    yield server, url
+    if server.poll() is None:
+        server.kill()
+
+
+def test_with_redis_stopped_the_app_keeps_working_and_exports_say_503(
+    world, make_provision, app_server, own_redis
+):
+    redis_server, redis_url = own_redis
+    provision = make_provision("The Parties shall cooperate.")
+    token = Token.objects.create(user=world.user("US", "negotiator")).key
+    base = app_server(REDIS_URL=redis_url)
+    assert http("GET", f"{base}/healthz")[1]["redis"] == "ok"
+
+    redis_server.terminate()
+    redis_server.wait(timeout=10)
+
+    status, health = http("GET", f"{base}/healthz")
+    assert (
+        status == 503 and health["redis"].startswith("unavailable") and health["database"] == "ok"
+    )
+    assert http("GET", f"{base}/api/v1/provisions/", token)[0] == 200
+    started = time.monotonic()
+    status, edited = http(
+        "PATCH",
+        f"{base}/api/v1/provisions/{provision.pk}/",
+        token,
+        {"body": "The Parties should cooperate.", "version": 1},
+    )
+    assert status == 200 and edited["version"] == 2
+    assert time.monotonic() - started < 8  # queueing the e-mails gives up quickly
+    assert http("GET", f"{base}/accounts/login/")[0] == 200  # pages: sessions and cache degrade
+    before = ExportJob.objects.count()
+    status, answer = http(
+        "POST",
+        f"{base}/api/v1/exports/",
+        token,
+        {"agreement": world.agreement.pk, "format": "pdf", "variant": "negotiating"},
+    )
+    assert (
+        status == 503
+        and answer["detail"] == "Export service unavailable; please try again shortly."
+    )
+    assert ExportJob.objects.count() == before  # nothing half-created
+    assert Provision.objects.get(pk=provision.pk).history.count() == 2
+
+
+def test_postgresql_restart_under_load(world, make_provision, app_server):
+    cluster = sorted(
+        Path("/etc/postgresql").iterdir(), key=lambda p: [int(x) for x in p.name.split(".")]
+    )
+    if os.geteuid() != 0 or shutil.which("pg_ctlcluster") is None or not cluster:
+        need_service("restarting PostgreSQL needs root and pg_ctlcluster")
+    make_provision()
+    token = Token.objects.create(user=world.user("US", "lead")).key
+    base = app_server()
+    url = f"{base}/api/v1/provisions/"
+    statuses: Counter = Counter()
+    stop = threading.Event()
+
+    def load() -> None:
+        while not stop.is_set():
+            statuses[http("GET", url, token, timeout=15)[0]] += 1
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", cluster[-1].name, "main", "restart"],
+        check=True,
+        timeout=120,
+    )
+    time.sleep(3)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    connections.close_all()  # this test's own connection died with the restart
+
+    assert statuses[200] > 0
+    assert set(statuses) <= {200, 503, 0}, (
+        statuses
+    )  # a clean 503 (or a refused connection), never a 500
+    # The same gunicorn workers answer again without a restart of the app.
+    assert all(http("GET", url, token)[0] == 200 for _ in range(5))
