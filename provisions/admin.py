@@ -4,7 +4,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import Presence, Provision
 
 
-
 class ViewOnlyAdminMixin:
     """For records with rules (versions, parties, delegation-only material): the admin shows them,
     the application's services change them."""

@@ -1,7 +1,7 @@
 from django import forms
+from django.core.validators import MaxValueValidator
 
 from .models import STATUS_TRANSITIONS, Provision, Status
-
 
 
 class ProvisionEditForm(forms.Form):
@@ -35,10 +35,13 @@ class ProvisionEditForm(forms.Form):
 
 
 class VersionPickForm(forms.Form):
-    """Two versions of a provision and how to show the difference."""
+    """Two versions of a provision and how to show the difference.
 
-    from_version = forms.TypedChoiceField(label="From version", coerce=int)
-    to_version = forms.TypedChoiceField(label="To version", coerce=int)
+    Number fields, not pick lists: a provision may have thousands of versions.
+    """
+
+    from_version = forms.IntegerField(label="From version", min_value=1)
+    to_version = forms.IntegerField(label="To version", min_value=1)
     view = forms.ChoiceField(
         label="Show",
         choices=[("inline", "Inline"), ("side", "Side by side")],
@@ -46,12 +49,13 @@ class VersionPickForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-
-    def __init__(self, *args, versions: list[int], **kwargs):
+    def __init__(self, *args, latest: int, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(v, f"Version {v}") for v in versions]
-        self.fields["from_version"].choices = choices
-        self.fields["to_version"].choices = choices
+        for name in ("from_version", "to_version"):
+            field = self.fields[name]
+            field.max_value = latest
+            field.validators.append(MaxValueValidator(latest))
+            field.widget.attrs.update({"min": 1, "max": latest})
 
 
 class StatusForm(forms.Form):
@@ -64,5 +68,7 @@ class StatusForm(forms.Form):
     def __init__(self, *args, provision: Provision, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = STATUS_TRANSITIONS[provision.status]
-        self.fields["status"].choices = [(value, label) for value, label in Status.choices if value in allowed]
+        self.fields["status"].choices = [
+            (value, label) for value, label in Status.choices if value in allowed
+        ]
         self.initial.setdefault("version", provision.version)

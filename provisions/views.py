@@ -269,12 +269,17 @@ class ProvisionPresenceView(ProvisionMixin, View):
 class ProvisionHistoryView(ProvisionMixin, View):
     """Every version with author, party, time, reason, status and brackets; pick two to compare."""
 
+    page_size = 50
+
     def get(self, request, pk):
-        history = list(provision_history(self.provision))
+        versions = provision_history(self.provision).defer("body")
+        page = Paginator(versions, self.page_size).get_page(request.GET.get("page"))
         return render(
             request,
             "provisions/provision_history.html",
-            self.page_context(history=history),
+            self.page_context(
+                history=page.object_list, page_obj=page, is_paginated=page.has_other_pages()
+            ),
         )
 
 
@@ -283,13 +288,12 @@ class ProvisionCompareView(ProvisionMixin, View):
 
     def get(self, request, pk):
         provision = self.provision
-        versions = list(range(provision.version, 0, -1))
         defaults = {
             "from_version": max(provision.version - 1, 1),
             "to_version": provision.version,
             "view": "inline",
         }
-        form = VersionPickForm({**defaults, **request.GET.dict()}, versions=versions)
+        form = VersionPickForm({**defaults, **request.GET.dict()}, latest=provision.version)
         context = self.page_context(form=form)
         if form.is_valid():
             picked = form.cleaned_data

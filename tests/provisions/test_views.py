@@ -127,3 +127,20 @@ def test_agreement_compare_page(world, client, make_provision, secretariat):
     assert '<ins class="diff-ins">Revised</ins>' in page
     bad = client.get(f"/agreements/{world.agreement.pk}/compare/?from=round:7")
     assert bad.status_code == 400 and "There is no round 7" in bad.content.decode()
+
+
+def test_history_page_is_paginated_and_compare_takes_version_numbers(world, client, make_provision):
+    provision = make_provision("v1")
+    actor = actor_for(world.user("US", "negotiator"))
+    for version in range(1, 60):
+        provision = services.provision_update(
+            actor=actor, provision=provision, expected_version=version, body=f"v{version + 1}"
+        )
+    client.force_login(world.user("EU", "reviewer"))
+    page = client.get(f"/provisions/{provision.pk}/history/").content.decode()
+    assert "Page 1 of 2" in page and page.count("<tr><td>") == 50
+    assert "<option" not in page  # no list of every version
+    second = client.get(f"/provisions/{provision.pk}/history/?page=2").content.decode()
+    assert "Page 2 of 2" in second
+    compare = client.get(f"/provisions/{provision.pk}/compare/").content.decode()
+    assert 'type="number"' in compare and 'max="60"' in compare and "<option" not in compare
