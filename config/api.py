@@ -3,7 +3,11 @@
 Kept apart from viewsets: DRF imports these while it builds its own generic views.
 """
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views.defaults import bad_request as bad_request_page
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 from rest_framework.response import Response
@@ -37,3 +41,19 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def bad_request(request, exception=None):
+    """Django's 400 (a body over the size limit, a malformed request): JSON naming the problem
+    for the API, the friendly page otherwise."""
+    if isinstance(exception, RequestDataTooBig):
+        limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        message = (
+            f"The request body is larger than {limit_mb} MB; a provision text holds at most "
+            f"{settings.PROVISION_BODY_MAX_CHARS:,} characters."
+        )
+    else:
+        message = "The request could not be read."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return bad_request_page(request, exception, template_name="400.html")

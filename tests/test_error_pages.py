@@ -25,3 +25,14 @@ def test_500_page_renders_without_the_database_or_a_request_context():
     html = loader.get_template("500.html").render()
     assert "Something went wrong on our side" in html
 
+
+
+def test_oversized_api_body_is_a_json_400_naming_the_limit(world, api, make_provision):
+    import json
+
+    provision = make_provision()
+    client = api(world.user("US", "negotiator"))
+    body = json.dumps({"body": "x" * 6_000_000, "version": 1})
+    response = client.patch(f"/api/v1/provisions/{provision.pk}/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "larger than 5 MB" in response.json()["detail"]
