@@ -8,7 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views.defaults import bad_request as bad_request_page
-from rest_framework import status
+from rest_framework import filters, status
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -57,3 +57,14 @@ def bad_request(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=400)
     return bad_request_page(request, exception, template_name="400.html")
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """`?ordering=` only on the fields a view names in `ordering_fields`.
+
+    DRF's default allows every serializer field, which would let anyone sort by a field they
+    cannot read (a delegation's internal note) and learn its content from the order.
+    """
+
+    def get_default_valid_fields(self, queryset, view, context=None):
+        return []

@@ -23,6 +23,20 @@ class PositionAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     exclude = ["internal_note"]
     history_list_display = ["stance", "history_party"]
 
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """The history page lists what changed between versions: never the internal note."""
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(
+                    current,
+                    excluded_fields=["internal_note"],
+                    foreign_keys_are_objs=foreign_keys_are_objs,
+                )
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
+
 
 @admin.register(Comment)
 class CommentAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):

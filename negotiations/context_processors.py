@@ -1,4 +1,6 @@
-from .models import Notification
+from parties.access import actor_for
+
+from .selectors import notification_list_for
 
 
 def unread_notifications(request) -> dict:
@@ -7,7 +9,7 @@ def unread_notifications(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "unread_notifications": Notification.objects.filter(
-            recipient=user, read_at__isnull=True
-        ).count()
+        "unread_notifications": notification_list_for(actor_for(user))
+        .filter(read_at__isnull=True)
+        .count()
     }

@@ -15,9 +15,14 @@ class WatchForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+    body = forms.CharField(
+        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+    )
     visibility = forms.ChoiceField(
-        label="Who sees it", choices=Visibility.choices, initial=Visibility.SHARED, widget=forms.RadioSelect
+        label="Who sees it",
+        choices=Visibility.choices,
+        initial=Visibility.SHARED,
+        widget=forms.RadioSelect,
     )
 
     def __init__(self, *args, can_keep_internal: bool = True, **kwargs):
@@ -32,5 +37,7 @@ class PositionForm(forms.Form):
         label="Note for all participants", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     internal_note = forms.CharField(
-        label="Internal note (my delegation only)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Internal note (my delegation only)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agreement.models import Agreement
-from parties.access import Actor, Role
+from parties.access import Actor, Role, actor_for
 from parties.models import Party
 from provisions.models import Provision
 
@@ -123,12 +123,19 @@ def _absolute(url: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{url}" if url else settings.SITE_URL
 
 
+def _still_entitled(notification: Notification) -> bool:
+    """A delegation-only event goes out only to someone who still sees that delegation's material."""
+    return notification.delegation_id is None or actor_for(
+        notification.recipient
+    ).sees_delegation_material_of(notification.delegation_id)
+
+
 def notification_send_emails(notification_ids: list[int]) -> int:
     """E-mail each notification not e-mailed yet; safe to run twice."""
     sent = 0
     pending = Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
     for notification in pending.select_related("recipient"):
-        if notification.recipient.email:
+        if notification.recipient.email and _still_entitled(notification):
             body = f"{notification.actor_label}: {notification.message}\n\n{_absolute(notification.url)}\n"
             send_mail(_subject(notification), body, None, [notification.recipient.email])
             sent += 1
@@ -152,14 +159,15 @@ def notification_send_digests(now: datetime.datetime | None = None) -> int:
     sent = 0
     for notifications in by_recipient.values():
         recipient = notifications[0].recipient
-        if recipient.email:
+        entitled = [n for n in notifications if _still_entitled(n)]
+        if recipient.email and entitled:
             lines = [
                 f"- {n.created_at:%d %b %H:%M} UTC · {'[Delegation only] ' if n.delegation_id else ''}"
                 f"{n.actor_label}: {n.message} {_absolute(n.url)}"
-                for n in notifications
+                for n in entitled
             ]
             send_mail(
-                f"Daily digest: {len(notifications)} update(s) in the negotiation",
+                f"Daily digest: {len(entitled)} update(s) in the negotiation",
                 "What happened in the last day:\n\n" + "\n".join(lines) + "\n",
                 None,
                 [recipient.email],

@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -14,7 +14,7 @@ from parties.access import Actor
 from parties.models import Party
 from provisions.models import Provision
 
-from .models import ActionItem, Comment, Position, Round, Watch
+from .models import ActionItem, Comment, Notification, Position, Round, Watch
 
 
 def round_list_for(actor: Actor) -> QuerySet[Round]:
@@ -154,3 +154,13 @@ def round_window(round_: Round) -> tuple[PointInTime, PointInTime]:
     if round_.is_closed:
         return start, PointInTime(at=round_.closed_at, label=f"close of Round {round_.number}")
     return start, PointInTime(at=timezone.now(), label="now")
+
+
+def notification_list_for(actor: Actor) -> QuerySet[Notification]:
+    """The actor's notifications. Delegation-only ones stay readable only while the actor still
+    sees that delegation's material: a delegate who moves party (or becomes an observer) loses them."""
+    mine = Notification.objects.filter(recipient_id=actor.user.pk)
+    shared = Q(delegation__isnull=True)
+    if actor.sees_delegation_material_of(actor.party_id):
+        return mine.filter(shared | Q(delegation_id=actor.party_id))
+    return mine.filter(shared)

@@ -17,6 +17,7 @@ from provisions.models import Provision
 
 from .models import ActionItem, Comment, Notification, Position, Round, Visibility, Watch
 from .notifications import Event, notification_publish
+from .selectors import notification_list_for
 
 User = get_user_model()
 
@@ -376,7 +377,7 @@ def watch_delete(*, actor: Actor, watch: Watch) -> None:
 
 def notification_mark_read(*, actor: Actor, notification_ids: list[int] | None = None) -> int:
     """Mark the actor's notifications read: the ones named, or all of them."""
-    unread = Notification.objects.filter(recipient=actor.user, read_at__isnull=True)
+    unread = notification_list_for(actor).filter(read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
     return unread.update(read_at=timezone.now())

@@ -20,9 +20,14 @@ from provisions.views import rendered_text
 from . import services
 from .filters import ActionItemFilter
 from .forms import WatchForm
-from .models import Notification
 from .progress import agreement_progress
-from .selectors import action_item_list_for, round_list_for, round_window, watch_list_for
+from .selectors import (
+    action_item_list_for,
+    notification_list_for,
+    round_list_for,
+    round_window,
+    watch_list_for,
+)
 
 
 def back(request, fallback: str = "/"):
@@ -41,9 +46,7 @@ class NotificationListView(LoginRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return Notification.objects.filter(recipient_id=self.request.user.pk).select_related(
-            "provision"
-        )
+        return notification_list_for(actor_for(self.request.user)).select_related("provision")
 
 
 class NotificationReadView(LoginRequiredMixin, View):
@@ -215,7 +218,6 @@ class ActionItemDoneView(LoginRequiredMixin, View):
         item = get_object_or_404(action_item_list_for(actor), pk=pk)
         services.action_item_require_may_set_done(actor, item)  # 403 before looking at the input
         choice = request.POST.get("done")
-
 
         if choice not in {"true", "false"}:
             return HttpResponseBadRequest("Say done=true or done=false.")

@@ -58,9 +58,17 @@ def test_admin_hides_delegation_only_material(world, staff_client, make_provisio
     assert b"EU internal only" not in staff_client.get("/admin/negotiations/comment/").content
     page = staff_client.get(f"/admin/negotiations/position/{position.pk}/change/").content
     assert b"EU secret reasoning" not in page
+    position_record(
+        actor=actor_for(world.user("EU", "lead")),
+        provision=provision,
+        party=world.eu,
+        stance="reserve",
+        internal_note="EU second secret",
+    )
     history = staff_client.get(f"/admin/negotiations/position/{position.pk}/history/").content
-    assert b"EU secret reasoning" not in history
-    record = position.history.get()
+    assert b"EU secret reasoning" not in history and b"EU second secret" not in history
+
+    record = position.history.order_by("history_id").first()
     version_page = staff_client.get(
         f"/admin/negotiations/position/{position.pk}/history/{record.history_id}/"
     )

@@ -131,3 +131,25 @@ def test_nul_characters_are_refused_cleanly(world, api, method, url, data):
         response = getattr(client, method)(url, data)
     assert response.status_code == 400
     assert "NUL" in response.json()["detail"]
+
+
+def test_lists_cannot_be_sorted_by_fields_one_cannot_read(world, api, make_provision):
+    from negotiations.services import position_record
+
+    provision = make_provision()
+    for party, note in ((world.us, "aaa US"), (world.eu, "zzz EU")):
+        position_record(
+            actor=actor_for(world.user(party.code, "lead")),
+            provision=provision,
+            party=party,
+            stance="support",
+            internal_note=note,
+        )
+    client = api(world.user("EU", "lead"))
+    ascending = client.get("/api/v1/positions/?ordering=internal_note").json()["results"]
+    descending = client.get("/api/v1/positions/?ordering=-internal_note").json()["results"]
+    assert [p["party"] for p in ascending] == [
+        p["party"] for p in descending
+    ]  # the order reveals nothing
+    ordered = client.get("/api/v1/provisions/?ordering=-number").json()["results"]
+    assert ordered and ordered[0]["number"] == provision.number  # declared fields still sort

@@ -10,10 +10,10 @@ from provisions.selectors import agreement_compare
 
 from .. import services
 from ..filters import ActionItemFilter, NotificationFilter
-from ..models import Notification
 from ..selectors import (
     action_item_list_for,
     comment_list_for,
+    notification_list_for,
     position_list_for,
     round_list_for,
     round_window,
@@ -207,7 +207,7 @@ class NotificationViewSet(
     filterset_class = NotificationFilter
 
     def get_queryset(self):
-        return Notification.objects.filter(recipient_id=self.request.user.pk)
+        return notification_list_for(actor_for(self.request.user))
 
     @extend_schema(responses=UnreadCountSerializer)
     @action(detail=False, methods=["get"], url_path="unread-count")

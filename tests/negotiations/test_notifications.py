@@ -261,3 +261,29 @@ def test_beat_schedules_digest_and_reminders(settings):
         "negotiations.tasks.send_daily_digest",
         "negotiations.tasks.send_action_item_reminders",
     } <= tasks_scheduled
+
+
+def test_a_delegate_who_leaves_loses_the_delegations_notifications(world, watched, api):
+    from parties.models import Membership
+
+    comment_create(
+        actor=actor_for(world.user("EU", "lead")),
+        provision=watched,
+        body="EU eyes only",
+        visibility="delegation",
+    )
+    reviewer = world.user("EU", "reviewer")
+    assert "EU eyes only" in str(api(reviewer).get("/api/v1/notifications/").json())
+    Membership.objects.filter(user=reviewer).update(party=world.us)
+    mail.outbox.clear()
+    moved = get_user(reviewer.pk)
+    assert "EU eyes only" not in str(api(moved).get("/api/v1/notifications/").json())
+    assert api(moved).get("/api/v1/notifications/unread-count/").json() == {"unread": 0}
+    tasks.send_daily_digest.delay().get()
+    assert all("EU eyes only" not in m.body for m in mail.outbox)
+
+
+def get_user(pk):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(pk=pk)
