@@ -136,7 +136,11 @@ def consolidated_text(job: ExportJob) -> ConsolidatedText:
 
 def _natural(number: str) -> tuple:
     """'2.10' after '2.9'."""
-    return tuple(int(part) if part.isdigit() else part for part in number.split("."))
+    # (0, n) for numbers, (1, text) otherwise: "2.1bis" sorts after "2.1" instead of failing.
+    return tuple(
+        (0, int(part)) if part.isascii() and part.isdigit() else (1, part)
+        for part in number.split(".")
+    )
 
 
 def marking_for(job: ExportJob, when: datetime.datetime | None = None) -> str:

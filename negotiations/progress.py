@@ -5,6 +5,7 @@ Per agreement, per chapter and at each round's close; the API and the dashboard 
 under keys that change whenever the underlying text does, so no stale figure is ever served.
 """
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -130,7 +131,9 @@ def _current(agreement: Agreement) -> tuple[Figures, list[ChapterFigures]]:
     latest = HistoricalProvision.objects.filter(agreement_id=agreement.pk).aggregate(
         last=Max("history_id")
     )
-    key = f"progress:{agreement.pk}:{latest['last']}"
+    # Chapters are not versioned: their numbers and titles go into the key themselves.
+    chapters = repr(list(agreement.chapters.values_list("id", "number", "title")))
+    key = f"progress:{agreement.pk}:{latest['last']}:{hashlib.sha256(chapters.encode()).hexdigest()[:16]}"
     cached = cache.get(key)
     if cached is not None:
         return cached

@@ -66,7 +66,7 @@ def point_in_time(agreement: Agreement, value: str | None, *, name: str) -> Poin
         number = value.removeprefix("round:")
         round_ = (
             Round.objects.filter(agreement=agreement, number=number).first()
-            if number.isdigit()
+            if number.isascii() and number.isdigit()
             else None
         )
         if round_ is None:
@@ -79,7 +79,11 @@ def point_in_time(agreement: Agreement, value: str | None, *, name: str) -> Poin
                 {name: f"Round {round_.number} is not closed yet; its text is not fixed."}
             )
         return PointInTime(at=round_.closed_at, label=f"close of Round {round_.number}")
-    if (day := parse_date(value)) is not None:
+    try:
+        day = parse_date(value)
+    except ValueError:  # the shape of a date, but no such day (2025-02-30)
+        raise ValidationError({name: f"'{value}' is not a date that exists."}) from None
+    if day is not None:
         end_of_day = datetime.datetime.combine(day, datetime.time.max, tzinfo=datetime.UTC)
         return PointInTime(at=end_of_day, label=f"end of {day.isoformat()}")
     try:

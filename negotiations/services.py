@@ -49,6 +49,11 @@ def round_update(*, actor: Actor, round_: Round, **changes) -> Round:
         raise TypeError(f"round_update cannot change {sorted(unknown)}")
     require(actor, Capability.MANAGE_ROUNDS)
     agreement_require_participant(actor, round_.agreement, to_write=True)
+    if round_.is_closed:
+        raise ValidationError(
+            f"Round {round_.number} is closed: its number and dates are part of the record "
+            "that 'the text as of this round' refers to."
+        )
     for field, value in changes.items():
         setattr(round_, field, value)
     round_.full_clean()
@@ -84,11 +89,14 @@ def position_record(
     provision: Provision,
     party: Party,
     stance: str,
-    note: str = "",
-    internal_note: str = "",
+    note: str | None = None,
+    internal_note: str | None = None,
     reason: str = "",
 ) -> Position:
-    """A party's lead records (or changes) its stance on a provision; each change is kept in history."""
+    """A party's lead records (or changes) its stance on a provision; each change is kept in history.
+
+    Notes not given are kept: a POST that changes only the stance never wipes a note.
+    """
     require(actor, Capability.RECORD_POSITION, for_party=party)
     agreement_require_participant(actor, provision.agreement, to_write=True)
     if stance not in Position.Stance.values:
@@ -98,6 +106,9 @@ def position_record(
     position = Position.objects.select_for_update().filter(
         provision=provision, party=party
     ).first() or Position(provision=provision, party=party)
+    # A note left out (None) stays as it was; an empty string clears it.
+    note = position.note if note is None else note
+    internal_note = position.internal_note if internal_note is None else internal_note
     shared_change = position.pk is None or (position.stance, position.note) != (stance, note)
     internal_change = position.internal_note != internal_note
     position.stance, position.note, position.internal_note = stance, note, internal_note

@@ -106,10 +106,13 @@ def actor_for(user) -> Actor:
 def require(actor: Actor, capability: Capability, *, for_party: Party | None = None) -> None:
     """Refuse unless the actor holds the capability and, when a party is named, acts for it.
 
-    The secretariat may act on any party's behalf except where its capabilities stop.
+    The secretariat (staff in no delegation) may act on any party's behalf where its capabilities allow.
     """
     if not actor.can(capability):
         role = actor.role or "no delegation role"
         raise PermissionDenied(f"Your role ({role}) does not allow you to {capability}.")
-    if for_party is not None and not actor.is_secretariat and not actor.acts_for(for_party.pk):
+    # The secretariat speaks for no party and may act on any party's behalf; a staff member who also
+    # belongs to a delegation acts for that delegation only.
+    speaks_for_none = actor.is_secretariat and actor.party is None
+    if for_party is not None and not speaks_for_none and not actor.acts_for(for_party.pk):
         raise PermissionDenied(f"You cannot act on behalf of {for_party.code}.")

@@ -216,16 +216,23 @@ class ProvisionCommentView(ProvisionMixin, View):
     required_capability = Capability.COMMENT
 
     def post(self, request, pk):
-        form = CommentForm(request.POST)
+        form = CommentForm(request.POST, can_keep_internal=self.actor.party is not None)
         if not form.is_valid():
-            messages.error(request, "A comment needs some text.")
+            messages.error(
+                request,
+                "A comment needs some text, shown to all participants or to your delegation.",
+            )
             return redirect_to_detail(request, self.provision)
-        negotiation_services.comment_create(
-            actor=self.actor,
-            provision=self.provision,
-            provision_version=self.provision.version,
-            **form.cleaned_data,
-        )
+        try:
+            negotiation_services.comment_create(
+                actor=self.actor,
+                provision=self.provision,
+                provision_version=self.provision.version,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect_to_detail(request, self.provision)
         audience = (
             "your delegation"
             if form.cleaned_data["visibility"] == "delegation"

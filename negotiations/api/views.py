@@ -101,17 +101,11 @@ class PositionViewSet(CreateReadUpdateViewSet):
 
     def perform_update(self, serializer):
         position = serializer.instance
-        data = {
-            "stance": position.stance,
-            "note": position.note,
-            "internal_note": position.internal_note,
-            **serializer.validated_data,
-        }
         serializer.instance = services.position_record(
             actor=actor_for(self.request.user),
             provision=position.provision,
             party=position.party,
-            **data,
+            **{"stance": position.stance, **serializer.validated_data},  # notes left out are kept
         )
 
 

@@ -41,7 +41,7 @@ def parse_if_match(value: str | None) -> int | None:
     if not value:
         return None
     token = value.strip().removeprefix("W/").strip('"')
-    if not token.isdigit():
+    if not (token.isascii() and token.isdigit()):
         raise ValidationError({"If-Match": f'Expected a version such as "3", got {value!r}.'})
     return int(token)
 
@@ -57,7 +57,7 @@ def expected_version(request, body_version: int | None) -> int:
     return version
 
 
-def conflict_response(conflict: services.VersionConflict, your_body: str | None) -> Response:
+def conflict_response(conflict: services.VersionConflict, your_body: str | None = None) -> Response:
     """409 with the current provision and a word diff from the caller's text (if sent) to the current one."""
     current = conflict.current
     ops = diff.diff_text(your_body, current.body) if your_body is not None else []
@@ -213,6 +213,6 @@ def _version_param(request, name: str, *, default: int) -> int:
     value = request.query_params.get(name)
     if value is None:
         return default
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise ValidationError({name: f"A version number is expected, got {value!r}."})
     return int(value)
