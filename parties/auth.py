@@ -32,7 +32,6 @@ def _keys(username: str, address: str) -> list[tuple[str, int]]:
     ]
 
 
-
 def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 

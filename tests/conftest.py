@@ -44,7 +44,6 @@ def _fresh_cache():
 
 @dataclass
 class World:
-
     agreement: object
     chapter: object
     mineral: object

@@ -48,7 +48,6 @@ def token(world, make_provision, settings, in_test_transaction):
     """A negotiator's token, over a negotiation with text, a position and comments to find."""
     settings.ALLOWED_HOSTS = ["localhost"]  # the host schemathesis's WSGI client sends
 
-
     provision = make_provision(
         "1. The Parties [US: shall][EU: should] cooperate.", minerals=[world.mineral]
     )

@@ -39,7 +39,6 @@ def closed_round(world, secretariat, make_provision):
     make_provision("Offtake agreements are encouraged.", number="2.2", heading="Offtake")
     round_1 = round_close(actor=staff, round_=round_1)
     provision_services.provision_update(
-
         actor=actor_for(world.user("EU", "negotiator")),
         provision=first,
         expected_version=1,

@@ -30,7 +30,6 @@ def chromium():
     # A loaded 2-core CI machine can take a few seconds to answer; 5 s (the default) is tight.
     expect.set_options(timeout=15_000)
 
-
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(

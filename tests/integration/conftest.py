@@ -47,9 +47,27 @@ def celery_worker_process(real_services, tmp_path, request):
     pool = request.node.get_closest_marker("worker_pool")
     pool_args = list(pool.args) if pool else ["--pool", "solo"]
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", *pool_args, "-Q", queue,
-         "-n", f"{queue}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            *pool_args,
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
@@ -120,9 +138,22 @@ def app_server(real_services, tmp_path):
         port = free_port()
         log = (tmp_path / f"gunicorn-{port}.log").open("w")
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--timeout", "30"],
-            cwd=ROOT, env=worker_environment(DEBUG="1", **env), stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--timeout",
+                "30",
+            ],
+            cwd=ROOT,
+            env=worker_environment(DEBUG="1", **env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         servers.append((server, log))
         base = f"http://127.0.0.1:{port}"
