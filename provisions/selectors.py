@@ -23,13 +23,14 @@ def provision_list_for(actor: Actor) -> QuerySet[Provision]:
     """Provisions of the agreements the actor's party takes part in, with what lists display."""
     return (
         Provision.objects.filter(agreement__in=agreement_list_for(actor))
-        .select_related("agreement", "chapter", "proposed_by")
+        .select_related("chapter", "proposed_by")
         .prefetch_related("minerals")
     )
 
 
 def provision_get_for(actor: Actor, pk: int) -> Provision:
-    return get_object_or_404(provision_list_for(actor), pk=pk)
+    """One provision, with its agreement (its pages show the agreement's navigation)."""
+    return get_object_or_404(provision_list_for(actor).select_related("agreement"), pk=pk)
 
 
 def provision_history(provision: Provision) -> QuerySet:

@@ -312,3 +312,9 @@ def test_beat_runs_the_sweeper_and_the_cleanup(settings):
         "agreement.tasks.fail_stale_exports",
         "agreement.tasks.remove_old_export_files",
     } <= scheduled
+
+
+def test_every_format_offered_has_a_builder():
+    from agreement import documents
+
+    assert list(ExportJob.Format.values) == list(documents.FORMATS)
