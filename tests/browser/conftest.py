@@ -18,6 +18,17 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 PASSWORD = "pw"  # tests.factories.UserFactory
 
 
+def htmx_settled(page):
+    """Wait until htmx has finished swapping new content in and wired its triggers.
+
+    htmx installs the triggers of swapped-in elements only when it settles, a few milliseconds
+    after they appear; Playwright can type into them sooner than that, which no person can.
+    """
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 @pytest.fixture(scope="module")
 def chromium():
     """One Chromium per test module. Playwright's sync API keeps an event loop running in this

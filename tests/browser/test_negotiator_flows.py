@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from negotiations.services import comment_create
 from parties.access import actor_for
 from provisions.models import Provision
+from tests.browser.conftest import htmx_settled
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +35,8 @@ def test_broken_brackets_show_their_position_then_the_fix_saves(world, provision
     expect(page.locator(".provision-text .bracket").first).to_contain_text("US:")
     page.get_by_role("link", name="Edit text").click()
     editor = page.get_by_label("Negotiating text")
+    expect(editor).to_be_visible()
+    htmx_settled(page)
     editor.fill("1. The Parties [EU: should establish reference prices.")
     expect(page.locator("#validation")).to_contain_text("Line 1, column 16")
     editor.fill("1. The Parties [EU: should] establish reference prices.")
