@@ -60,6 +60,28 @@ class ProvisionQuerySet(models.QuerySet):
         return self.order_by("chapter__number", "order", "id")
 
 
+class MineralsRecordedHistory(models.Model):
+    """Extra column on provision history rows: whether the row records the version's minerals.
+
+    Rows written before minerals were recorded have no mineral rows, which must read as "not
+    known" rather than "none": a version may well cover no mineral at all.
+    """
+
+    minerals_recorded = models.BooleanField(
+        default=True, help_text="False on versions written before minerals were recorded"
+    )
+
+    class Meta:
+        abstract = True
+
+
+# Named at module level too: provision_create writes a provision's first history row itself, once
+# its minerals are in place (they need the provision's id), instead of leaving it to save().
+PROVISION_HISTORY = HistoricalRecords(
+    bases=[PartyStampedHistory, MineralsRecordedHistory], m2m_fields=["minerals"]
+)
+
+
 class Provision(models.Model):
     """An article of the agreement: its bracketed negotiating text, status and full history."""
 
@@ -80,7 +102,7 @@ class Provision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(bases=[PartyStampedHistory])
+    history = PROVISION_HISTORY
     objects = ProvisionQuerySet.as_manager()
 
     class Meta:

@@ -4,6 +4,9 @@ The version check is a compare-and-set on the row (UPDATE … WHERE version = ex
 write's transaction: PostgreSQL and SQLite both let exactly one of several concurrent writers claim
 a version, and every other one gets VersionConflict. The save that follows writes the history row,
 so history holds exactly the accepted writes.
+
+Each history row also records the version's minerals. simple-history would write a row of its own
+for every change to them, so minerals are set without history, before the row that records them.
 """
 
 from collections.abc import Callable, Iterable
@@ -23,6 +26,7 @@ from . import brackets
 from .models import (
     AGREED_STATUSES,
     PRESENCE_LEASE,
+    PROVISION_HISTORY,
     STATUS_TRANSITIONS,
     TEXT_FROZEN_STATUSES,
     Presence,
@@ -83,6 +87,16 @@ def _check_belongs_to(agreement: Agreement, *, chapter: Chapter | None, minerals
         raise ValidationError({"minerals": "Every mineral must be covered by this agreement."})
 
 
+def _set_minerals(provision: Provision, minerals: Iterable[Mineral]) -> None:
+    """Set the minerals without the history rows simple-history writes on every m2m change: the
+    version's own row, written next, records them."""
+    provision.skip_history_when_saving = True
+    try:
+        provision.minerals.set(minerals)
+    finally:
+        del provision.skip_history_when_saving
+
+
 def _save_version(
     *,
     actor: Actor,
@@ -90,8 +104,12 @@ def _save_version(
     expected_version: int,
     reason: str,
     apply: Callable[[Provision], None],
+    minerals: list[Mineral] | None = None,
 ) -> Provision:
-    """Claim the next version, apply the change, validate and save it with its history row."""
+    """Claim the next version, apply the change, validate and save it with its history row.
+
+    `minerals`, when given, replace the provision's minerals in the same version.
+    """
     # The conditional UPDATE is the lock: a concurrent writer blocks on it and then matches no row.
     # history is written by the save() below, at the claimed version.
     claimed = Provision.objects.filter(pk=provision.pk, version=expected_version).update(
@@ -105,6 +123,8 @@ def _save_version(
     current = Provision.objects.get(pk=provision.pk)
     apply(current)
     current.full_clean()
+    if minerals is not None:
+        _set_minerals(current, minerals)
     current._history_user = actor.user
     current._change_reason = reason
     current.save()
@@ -151,8 +171,10 @@ def provision_create(
     provision.full_clean()
     provision._history_user = actor.user
     provision._change_reason = reason or "Created"
-    provision.save()
-    provision.minerals.set(minerals)
+    # The minerals need the provision's id, and version 1's history row must record them.
+    provision.save_without_historical_record()
+    _set_minerals(provision, minerals)
+    PROVISION_HISTORY.create_historical_record(provision, "+")
     return provision
 
 
@@ -193,9 +215,8 @@ def provision_update(
         expected_version=expected_version,
         reason=reason or f"Edited {', '.join(changed) or 'nothing'}",
         apply=apply,
+        minerals=minerals,
     )
-    if minerals is not None:
-        provision.minerals.set(minerals)
     notification_publish(
         Event(
             kind=Notification.Kind.TEXT_CHANGED,
@@ -269,7 +290,17 @@ def provision_set_status(
 def provision_revert(
     *, actor: Actor, provision: Provision, record, expected_version: int, reason: str = ""
 ) -> Provision:
-    """Make an earlier version's text and particulars current again, as a new version."""
+    """Make an earlier version's text and particulars current again, as a new version.
+
+    Its minerals too, when that version recorded them. Versions written before minerals were
+    recorded (`minerals_recorded` false) do not say which minerals they covered: reverting to one
+    keeps the current minerals.
+    """
+    changes = {}
+    if record.minerals_recorded:
+        changes["minerals"] = Mineral.objects.filter(
+            pk__in=record.minerals.values("mineral_id")
+        ).order_by("pk")
     return provision_update(
         actor=actor,
         provision=provision,
@@ -281,6 +312,7 @@ def provision_revert(
         chapter=Chapter.objects.get(pk=record.chapter_id),
         number=record.number,
         order=record.order,
+        **changes,
     )
 
 

@@ -183,3 +183,189 @@ def test_chapter_of_another_agreement_is_refused(world, make_provision):
 
     with pytest.raises(ValidationError, match="another agreement"):
         make_provision(chapter=ChapterFactory())
+
+
+# Minerals in history ------------------------------------------------------------------------------
+
+
+def recorded_minerals(record) -> list[str] | None:
+    """The minerals a history row records, by name; None when it predates recording them."""
+    if not record.minerals_recorded:
+        return None
+    return sorted(record.minerals.values_list("mineral__name", flat=True))
+
+
+def minerals_by_version(provision) -> dict[int, list[str] | None]:
+    return {row.version: recorded_minerals(row) for row in provision.history.order_by("history_id")}
+
+
+@pytest.fixture
+def cobalt(world):
+    from tests.factories import MineralFactory
+
+    return MineralFactory(agreement=world.agreement, name="Cobalt")
+
+
+def test_create_records_its_minerals_in_its_one_history_row(world, make_provision, cobalt):
+    provision = make_provision(minerals=[world.mineral, cobalt])
+
+    record = provision.history.get()
+    assert (record.history_type, record.history_change_reason) == ("+", "Created")
+    assert (record.history_user.username, record.history_party) == ("us-negotiator", "US")
+    assert recorded_minerals(record) == ["Cobalt", "Lithium"]
+    assert recorded_minerals(make_provision().history.get()) == []
+
+
+def test_each_write_is_one_version_recording_the_minerals_it_left(world, make_provision, cobalt):
+    provision = make_provision(minerals=[world.mineral])
+    negotiator, lead = (
+        actor_for(world.user("US", "negotiator")),
+        actor_for(world.user("US", "lead")),
+    )
+
+    provision = services.provision_update(
+        actor=negotiator, provision=provision, expected_version=1, minerals=[cobalt]
+    )
+    provision = services.provision_update(
+        actor=negotiator, provision=provision, expected_version=2, body="New text."
+    )
+    provision = services.provision_set_status(actor=lead, provision=provision, status="tabled")
+    provision = services.provision_update(
+        actor=negotiator,
+        provision=provision,
+        expected_version=4,
+        minerals=[cobalt, world.mineral],
+        heading="Both",
+    )
+    provision = services.provision_update(
+        actor=negotiator, provision=provision, expected_version=5, minerals=[]
+    )
+
+    assert provision.version == 6
+    assert minerals_by_version(provision) == {
+        1: ["Lithium"],
+        2: ["Cobalt"],
+        3: ["Cobalt"],
+        4: ["Cobalt"],
+        5: ["Cobalt", "Lithium"],
+        6: [],
+    }
+    reasons = list(provision.history.order_by("history_id").values_list("history_change_reason"))
+    assert [reason for (reason,) in reasons][1:] == [
+        "Edited minerals",
+        "Edited body",
+        "Status changed to tabled",
+        "Edited heading, minerals",
+        "Edited minerals",
+    ]
+
+
+def test_a_refused_write_changes_no_minerals_and_writes_no_history(world, make_provision, cobalt):
+    provision = make_provision(minerals=[world.mineral])
+    actor = actor_for(world.user("US", "negotiator"))
+    services.provision_update(actor=actor, provision=provision, expected_version=1, body="First.")
+
+    with pytest.raises(services.VersionConflict):
+        services.provision_update(
+            actor=actor, provision=provision, expected_version=1, minerals=[cobalt]
+        )
+    with pytest.raises(ValidationError, match="Line 1"):
+        services.provision_update(
+            actor=actor, provision=provision, expected_version=2, body="[", minerals=[cobalt]
+        )
+
+    assert list(provision.minerals.values_list("name", flat=True)) == ["Lithium"]
+    assert minerals_by_version(provision) == {1: ["Lithium"], 2: ["Lithium"]}
+
+
+def revert(world, provision, to_version: int):
+    return services.provision_revert(
+        actor=actor_for(world.user("EU", "negotiator")),
+        provision=provision,
+        record=provision.history.get(version=to_version),
+        expected_version=provision.version,
+    )
+
+
+def test_revert_restores_the_minerals_of_the_chosen_version(world, make_provision, cobalt):
+    provision = make_provision("Old text.", minerals=[world.mineral])
+    provision = services.provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        body="New text.",
+        minerals=[cobalt],
+    )
+
+    reverted = revert(world, provision, 1)
+
+    assert (reverted.version, reverted.body) == (3, "Old text.")
+    assert list(reverted.minerals.values_list("name", flat=True)) == ["Lithium"]
+    latest = reverted.history.get(version=3)
+    assert latest.history_change_reason == "Reverted to version 1"
+    assert recorded_minerals(latest) == ["Lithium"]
+    assert reverted.history.count() == 3
+
+
+def test_revert_to_a_version_without_minerals_removes_them(world, make_provision, cobalt):
+    provision = make_provision()
+    provision = services.provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        minerals=[cobalt, world.mineral],
+    )
+
+    reverted = revert(world, provision, 1)
+
+    assert not reverted.minerals.exists()
+    assert recorded_minerals(reverted.history.get(version=3)) == []
+
+
+def test_revert_to_a_version_from_before_minerals_were_recorded_keeps_the_current_ones(
+    world, make_provision, cobalt
+):
+    """Such a version does not say which minerals it covered; its text still comes back."""
+    provision = make_provision("Old text.", minerals=[world.mineral])
+    provision = services.provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        body="New text.",
+        minerals=[cobalt],
+    )
+    old = provision.history.get(version=1)
+    old.minerals.all().delete()
+    type(old).objects.filter(pk=old.pk).update(minerals_recorded=False)
+
+    reverted = revert(world, provision, 1)
+
+    assert reverted.body == "Old text."
+    assert list(reverted.minerals.values_list("name", flat=True)) == ["Cobalt"]
+    assert recorded_minerals(reverted.history.get(version=3)) == ["Cobalt"]
+
+
+def test_migration_records_the_latest_versions_minerals_and_marks_older_rows_unknown(
+    world, make_provision, cobalt
+):
+    """What 0003 does to history written before minerals were recorded."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("provisions.migrations.0003_history_records_minerals")
+    edited = make_provision(minerals=[world.mineral])
+    edited = services.provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=edited,
+        expected_version=1,
+        minerals=[cobalt, world.mineral],
+    )
+    untouched = make_provision()
+    # As the tables stood before the migration: no mineral rows in history.
+    Provision.history.model.minerals.model.objects.all().delete()
+
+    migration.record_what_is_known(apps, None)
+
+    assert minerals_by_version(edited) == {1: None, 2: ["Cobalt", "Lithium"]}
+    assert minerals_by_version(untouched) == {1: []}
