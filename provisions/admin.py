@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Presence, Provision
@@ -17,6 +18,13 @@ class ViewOnlyAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history saves a POSTed version page whatever the change permission says: that would
+        # make an old version current with no version check, its version number going backwards.
+        if request.method == "POST":
+            raise PermissionDenied("History is read-only here; the application reverts versions.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
 
 @admin.register(Provision)
 class ProvisionAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
@@ -24,6 +32,21 @@ class ProvisionAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     list_filter = ["agreement", "status", "category", "proposed_by"]
     search_fields = ["number", "heading", "body"]
     history_list_display = ["version", "status", "bracket_count", "history_party"]
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """What changed between versions; minerals only where both versions recorded them."""
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                known = previous.minerals_recorded and current.minerals_recorded
+                delta = previous.diff_against(
+                    current,
+                    excluded_fields=None if known else ["minerals"],
+                    foreign_keys_are_objs=foreign_keys_are_objs,
+                )
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
 
 
 @admin.register(Presence)

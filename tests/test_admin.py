@@ -6,6 +6,8 @@ from django.contrib import admin
 
 from negotiations.services import comment_create, position_record
 from parties.access import actor_for
+from provisions.services import provision_update
+from tests.factories import MineralFactory
 
 OUR_APPS = {"parties", "agreement", "provisions", "negotiations"}
 
@@ -74,3 +76,56 @@ def test_admin_hides_delegation_only_material(world, staff_client, make_provisio
     )
     assert version_page.status_code == 200
     assert b"EU secret reasoning" not in version_page.content
+
+
+def test_provision_history_lists_mineral_changes_only_between_versions_that_recorded_them(
+    world, staff_client, make_provision
+):
+    provision = make_provision(minerals=[world.mineral])
+    for version, minerals in (
+        (1, [MineralFactory(agreement=world.agreement, name="Cobalt")]),
+        (2, []),
+    ):
+        provision = provision_update(
+            actor=actor_for(world.user("US", "negotiator")),
+            provision=provision,
+            expected_version=version,
+            minerals=minerals,
+        )
+    url = f"/admin/provisions/provision/{provision.pk}/history/"
+    page = staff_client.get(url).content.decode()
+    assert "[Lithium]" in page and "[Cobalt]" in page
+
+    # Version 1 as if written before minerals were recorded: what it covered is unknown.
+    provision.history.filter(version=1).update(minerals_recorded=False)
+    page = staff_client.get(url).content.decode()
+    assert "[Lithium]" not in page and "[Cobalt]" in page
+
+
+def test_a_version_page_cannot_be_posted_to_make_it_current(world, staff_client, make_provision):
+    """simple-history would save the old version over the provision, bypassing the services."""
+    provision = make_provision("Old text.")
+    provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        body="New text.",
+    )
+    first = provision.history.get(version=1)
+    url = f"/admin/provisions/provision/{provision.pk}/history/{first.history_id}/"
+    assert staff_client.get(url).status_code == 200
+    form = {
+        "agreement": provision.agreement_id,
+        "chapter": provision.chapter_id,
+        "number": provision.number,
+        "order": 1,
+        "heading": "Reference prices",
+        "category": "trade_measures",
+        "status": "draft",
+        "body": "Old text.",
+        "_save": "Save",
+    }
+
+    assert staff_client.post(url, form).status_code == 403
+    provision.refresh_from_db()
+    assert (provision.version, provision.body, provision.history.count()) == (2, "New text.", 2)
