@@ -28,6 +28,41 @@ def provision_list_for(actor: Actor) -> QuerySet[Provision]:
     )
 
 
+# What the API's provision list prints, read as plain values (`provision_rows` shapes them).
+LIST_VALUES = (
+    "id",
+    "agreement_id",
+    "chapter_id",
+    "number",
+    "order",
+    "heading",
+    "category",
+    "status",
+    "proposed_by__code",
+    "body",
+    "bracket_count",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def provision_values(provisions: QuerySet[Provision]) -> QuerySet:
+    """`provisions` (filtered and ordered as the caller likes) as dicts of LIST_VALUES."""
+    return provisions.prefetch_related(None).values(*LIST_VALUES)
+
+
+def mineral_ids_by_provision(provision_ids: list[int]) -> dict[int, list[int]]:
+    """The covered mineral ids of each provision, in one query, by name as minerals are."""
+    links = Provision.minerals.through.objects.filter(provision_id__in=provision_ids)
+    minerals: dict[int, list[int]] = {pk: [] for pk in provision_ids}
+    for provision_id, mineral_id in links.order_by("mineral__name").values_list(
+        "provision_id", "mineral_id"
+    ):
+        minerals[provision_id].append(mineral_id)
+    return minerals
+
+
 def provision_get_for(actor: Actor, pk: int) -> Provision:
     """One provision, with its agreement (its pages show the agreement's navigation)."""
     return get_object_or_404(provision_list_for(actor).select_related("agreement"), pk=pk)

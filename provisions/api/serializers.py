@@ -5,6 +5,7 @@ from config.serializers import ChoiceField, ModelSerializer
 from parties.models import Party
 
 from ..models import Provision, Status
+from ..selectors import mineral_ids_by_provision
 
 
 class ProvisionSerializer(ModelSerializer):
@@ -48,6 +49,38 @@ class ProvisionSerializer(ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["status", "bracket_count", "created_at", "updated_at"]
+
+
+_TIMESTAMP = serializers.DateTimeField()
+
+
+def provision_rows(values: list[dict]) -> list[dict]:
+    """ProvisionSerializer's representation of provisions read with `provision_values`.
+
+    The list API prints 50 provisions a page; building them from plain values instead of model
+    instances and serializer fields is several times cheaper. A test keeps the two equal.
+    """
+    minerals = mineral_ids_by_provision([value["id"] for value in values])
+    return [
+        {
+            "id": value["id"],
+            "agreement": value["agreement_id"],
+            "chapter": value["chapter_id"],
+            "number": value["number"],
+            "order": value["order"],
+            "heading": value["heading"],
+            "category": value["category"],
+            "status": value["status"],
+            "proposed_by": value["proposed_by__code"],
+            "body": value["body"],
+            "bracket_count": value["bracket_count"],
+            "minerals": minerals[value["id"]],
+            "version": value["version"],
+            "created_at": _TIMESTAMP.to_representation(value["created_at"]),
+            "updated_at": _TIMESTAMP.to_representation(value["updated_at"]),
+        }
+        for value in values
+    ]
 
 
 class ProvisionUpdateSerializer(ProvisionSerializer):

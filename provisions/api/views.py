@@ -14,6 +14,7 @@ from ..selectors import (
     provision_diff,
     provision_history,
     provision_list_for,
+    provision_values,
     provision_version_get,
 )
 from .serializers import (
@@ -25,6 +26,7 @@ from .serializers import (
     ProvisionUpdateSerializer,
     ProvisionVersionDetailSerializer,
     ProvisionVersionSerializer,
+    provision_rows,
 )
 
 IF_MATCH = OpenApiParameter(
@@ -90,6 +92,10 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
         if self.action in {"update", "partial_update"}:
             return ProvisionUpdateSerializer
         return ProvisionSerializer
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(provision_values(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(provision_rows(page))
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)

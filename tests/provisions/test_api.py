@@ -3,6 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from provisions.models import Provision
+from tests.factories import MineralFactory
 
 LIST_URL = "/api/v1/provisions/"
 
@@ -214,3 +215,18 @@ def test_list_query_count_does_not_grow_with_rows(
     with django_assert_num_queries(queries):
         response = client.get(f"{LIST_URL}?page_size=100")
     assert response.json()["count"] == 50
+
+
+def test_list_rows_are_the_detail_representation(world, api, make_provision, secretariat):
+    """The list reads plain values for speed; each row must still be what the detail prints."""
+    cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
+    make_provision("The Parties [US: shall] cooperate.", minerals=[cobalt, world.mineral])
+    make_provision(by=world.user("EU", "lead"))
+    make_provision(by=secretariat, heading="Tabled by the secretariat")
+    client = api(world.user("JP", "observer"))
+    rows = client.get(LIST_URL).json()["results"]
+    assert len(rows) == 3
+    assert {row["proposed_by"] for row in rows} == {"US", "EU", None}
+    assert sorted(rows[0]["minerals"]) == sorted([cobalt.pk, world.mineral.pk])
+    for row in rows:
+        assert row == client.get(f"{LIST_URL}{row['id']}/").json()
