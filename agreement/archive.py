@@ -5,9 +5,9 @@ holds no agreement data yet. The file names every record by its natural key (par
 chapter number, provision number, ...) and never by a database id, so ids need not survive.
 
 History is copied row for row: each historical row keeps its date, author, reason, author's party and
-field values, and rows are written back in the order they were first written. Restoring writes
-historical and current rows with `bulk_create`, never through `save()`, which would stamp new dates
-and add history rows of its own.
+field values (a provision's also the minerals that version covered), and rows are written back in the
+order they were first written. Restoring writes historical and current rows with `bulk_create`, never
+through `save()`, which would stamp new dates and add history rows of its own.
 
 A restore checks itself before it commits: the restored agreement is archived again in memory and must
 equal the file, record for record. Any difference, like any other failure, leaves nothing behind.
@@ -19,7 +19,7 @@ import datetime
 import gzip
 import json
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
@@ -38,10 +38,14 @@ from provisions.models import Provision
 from .models import Agreement, Chapter, Mineral, Participation
 
 FORMAT_NAME = "critical-minerals-archive"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 files are version 2 files whose provision history rows do not say which minerals each
+# version covered (no `minerals` key): they are read as "not recorded".
+READABLE_VERSIONS = (1, 2)
 ABOUT = (
     "One agreement with its parties, delegations, chapters, minerals, rounds, provisions, positions, "
-    "comments and action items, and every historical version of provisions and positions. Written by "
+    "comments and action items, and every historical version of provisions (with the minerals each "
+    "covered) and positions. Written by "
     "`manage.py archive_agreement`, read by `manage.py restore_agreement`; see docs/archive.md. "
     "Holds every delegation's internal material: handle as restricted."
 )
@@ -51,6 +55,8 @@ APP_LABELS = ("parties", "agreement", "provisions", "negotiations")
 User = get_user_model()
 HistoricalProvision = Provision.history.model
 HistoricalPosition = Position.history.model
+# One row per mineral a provision version covered.
+HistoricalProvisionMineral = HistoricalProvision.minerals.model
 
 
 class ArchiveError(Exception):
@@ -63,6 +69,8 @@ class ArchiveError(Exception):
 TEXT, INT, BOOL, MOMENT, DAY, STRINGS = "text", "int", "bool", "moment", "day", "strings"
 PARTY, USER, CHAPTER, PROVISION, ROUND = "party", "user", "chapter", "provision", "round"
 REFERENCES = frozenset({PARTY, USER, CHAPTER, PROVISION, ROUND})
+# Minerals are referred to by name too, but only in lists (a provision's, a version's).
+MINERAL = "mineral"
 KINDS = REFERENCES | {TEXT, INT, BOOL, MOMENT, DAY, STRINGS}
 
 
@@ -107,6 +115,8 @@ POSITION_FIELDS = _fields(
 )
 # Every historical row also carries `seq`: its place among all rows of its kind in the agreement,
 # in the order they were written (history_id order), so a restore writes them back in that order.
+# A provision's historical row also carries `minerals`: the names of the minerals that version
+# covered, or null for versions written before minerals were recorded (`minerals_recorded` false).
 HISTORY_FIELDS = _fields(
     "history_date:moment history_type history_user:user? history_change_reason? history_party"
 )
@@ -223,6 +233,7 @@ class _Keys:
                 CHAPTER: dict(agreement.chapters.values_list("id", "number")),
                 PROVISION: dict(agreement.provisions.values_list("id", "number")),
                 ROUND: dict(agreement.rounds.values_list("id", "number")),
+                MINERAL: dict(agreement.minerals.values_list("id", "name")),
             }
         )
 
@@ -263,13 +274,29 @@ def _encode_all(rows: Iterable[models.Model], fields: Iterable[Field], keys: _Ke
 
 
 def _history_by_record(
-    history: models.QuerySet, fields: Iterable[Field], keys: _Keys
+    history: models.QuerySet,
+    fields: Iterable[Field],
+    keys: _Keys,
+    extra: Callable[[models.Model], dict[str, Any]] | None = None,
 ) -> dict[int, list[dict]]:
-    """Historical rows encoded and grouped by the id of their record, each with its `seq`."""
+    """Historical rows encoded and grouped by the id of their record, each with its `seq` (and
+    what `extra` adds)."""
     grouped: dict[int, list[dict]] = {}
     for seq, row in enumerate(history.order_by("history_id")):
-        grouped.setdefault(row.id, []).append({"seq": seq, **_encode(row, fields, keys)})
+        record = {"seq": seq, **_encode(row, fields, keys), **(extra(row) if extra else {})}
+        grouped.setdefault(row.id, []).append(record)
     return grouped
+
+
+def _version_minerals(history: models.QuerySet, keys: _Keys) -> dict[int, list[str]]:
+    """The names of the minerals each historical provision row records, by history_id."""
+    names: dict[int, list[str]] = {}
+    links = HistoricalProvisionMineral.objects.filter(
+        history_id__in=history.values("history_id")
+    ).values_list("history_id", "mineral_id")
+    for history_id, mineral_id in links:
+        names.setdefault(history_id, []).append(keys.key(MINERAL, mineral_id))
+    return {history_id: sorted(found) for history_id, found in names.items()}
 
 
 def _refuse_orphans(orphans: models.QuerySet, kind: str) -> None:
@@ -291,8 +318,15 @@ def _provisions(agreement: Agreement, keys: _Keys) -> list[dict]:
     elsewhere = HistoricalProvision.objects.filter(id__in=ids).exclude(agreement=agreement)
     if elsewhere.exists():
         raise ArchiveError("cannot archive: a provision's history places it in another agreement")
+    rows = HistoricalProvision.objects.filter(id__in=ids)
+    minerals = _version_minerals(rows, keys)
     history = _history_by_record(
-        HistoricalProvision.objects.filter(id__in=ids), PROVISION_HISTORY_FIELDS, keys
+        rows,
+        PROVISION_HISTORY_FIELDS,
+        keys,
+        extra=lambda row: {
+            "minerals": minerals.get(row.history_id, []) if row.minerals_recorded else None
+        },
     )
     return [
         {
@@ -390,10 +424,10 @@ def _check_header(document: Any) -> None:
             f"not a {FORMAT_NAME} file: format is {document.get('format')!r}, "
             f"expected {FORMAT_NAME!r}"
         )
-    if document.get("version") != FORMAT_VERSION:
+    if document.get("version") not in READABLE_VERSIONS:
         raise ArchiveError(
             f"archive version {document.get('version')!r} is not supported; "
-            f"this program reads version {FORMAT_VERSION}"
+            f"this program reads versions {', '.join(map(str, READABLE_VERSIONS))}"
         )
     _check_keys(document, "(top level)", required=HEADER + SECTIONS)
     counts = _Node(document, "").child("counts")
@@ -442,16 +476,18 @@ def _kind_of(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _check_keys(data: dict, path: str, *, required: Iterable[str]) -> None:
+def _check_keys(
+    data: dict, path: str, *, required: Iterable[str], optional: Iterable[str] = ()
+) -> None:
     required = tuple(required)
     missing = [key for key in required if key not in data]
     if missing:
         raise ArchiveError(f"{path}: missing {', '.join(missing)}")
-    unknown = sorted(set(data) - set(required))
+    unknown = sorted(set(data) - set(required) - set(optional))
     if unknown:
         raise ArchiveError(
             f"{path}: unknown key {', '.join(unknown)} "
-            f"(this program reads version {FORMAT_VERSION} archives)"
+            f"(this program reads version {FORMAT_VERSION} archives and older)"
         )
 
 
@@ -603,19 +639,32 @@ class _Restore:
             in_agreement=True,
         )
         self._index(PROVISION, provisions)
-        links = []
-        for node, provision in zip(nodes, provisions, strict=True):
-            names = node.value(Field("minerals", STRINGS))
-            for name in names:
-                if name not in mineral_ids:
-                    raise ArchiveError(f"{node.where('minerals')}: no mineral {name!r} in minerals")
-                links.append(
-                    Provision.minerals.through(
-                        provision_id=provision.pk, mineral_id=mineral_ids[name]
-                    )
-                )
+        links = [
+            Provision.minerals.through(provision_id=provision.pk, mineral_id=mineral_id)
+            for node, provision in zip(nodes, provisions, strict=True)
+            for mineral_id in _mineral_ids(node, mineral_ids)
+        ]
         Provision.minerals.through.objects.bulk_create(links)
-        self._history(HistoricalProvision, nodes, provisions, PROVISION_HISTORY_FIELDS)
+        rows = self._history(
+            HistoricalProvision, nodes, provisions, PROVISION_HISTORY_FIELDS, optional=("minerals",)
+        )
+        # The id of the link a version row copied is not archived: the restored link's, where the
+        # provision still covers that mineral, else 0 (the application never reads it).
+        link_ids = {(link.provision_id, link.mineral_id): link.pk for link in links}
+        HistoricalProvisionMineral.objects.bulk_create(
+            [
+                HistoricalProvisionMineral(
+                    history_id=row.pk,
+                    provision_id=row.id,
+                    mineral_id=mineral_id,
+                    id=link_ids.get((row.id, mineral_id), 0),
+                )
+                for row_node, row in rows
+                if row.minerals_recorded
+                for mineral_id in _mineral_ids(row_node, mineral_ids)
+            ],
+            batch_size=500,
+        )
 
     def _positions(self) -> None:
         nodes = self.root.children("positions")
@@ -634,9 +683,12 @@ class _Restore:
         nodes: list[_Node],
         records: list[models.Model],
         fields: tuple[Field, ...],
-    ) -> None:
-        """Historical rows of all records, written in their original order (by `seq`)."""
-        rows: list[tuple[int, models.Model]] = []
+        *,
+        optional: tuple[str, ...] = (),
+    ) -> list[tuple[_Node, models.Model]]:
+        """Historical rows of all records, written in their original order (by `seq`); answers
+        each written row with its node, in that order."""
+        rows: list[tuple[int, _Node, models.Model]] = []
         seen: set[int] = set()
         for node, record in zip(nodes, records, strict=True):
             previous = -1
@@ -648,14 +700,16 @@ class _Restore:
                     )
                 previous = seq
                 seen.add(seq)
-                values = self._values(row_node, fields, extra=("seq",))
+                values = self._values(row_node, fields, extra=("seq",), optional=optional)
                 row = model(**values, id=record.pk)
                 if model is HistoricalProvision:
                     row.agreement_id = self.agreement.pk
+                    row.minerals_recorded = row_node.data.get("minerals") is not None
                 self._clean(row, row_node.path)
-                rows.append((seq, row))
-        rows.sort(key=lambda pair: pair[0])
-        model._default_manager.bulk_create([row for _, row in rows], batch_size=500)
+                rows.append((seq, row_node, row))
+        rows.sort(key=lambda written: written[0])
+        model._default_manager.bulk_create([row for _, _, row in rows], batch_size=500)
+        return [(row_node, row) for _, row_node, row in rows]
 
     # Helpers -------------------------------------------------------------------------------------
 
@@ -683,10 +737,17 @@ class _Restore:
         return objects
 
     def _values(
-        self, node: _Node, fields: Iterable[Field], *, extra: tuple[str, ...] = ()
+        self,
+        node: _Node,
+        fields: Iterable[Field],
+        *,
+        extra: tuple[str, ...] = (),
+        optional: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         fields = tuple(fields)
-        _check_keys(node.data, node.path, required=[f.key for f in fields] + list(extra))
+        _check_keys(
+            node.data, node.path, required=[f.key for f in fields] + list(extra), optional=optional
+        )
         values = {}
         for field in fields:
             value = node.value(field)
@@ -728,6 +789,18 @@ class _Restore:
                 f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items()
             )
             raise ArchiveError(f"{where}: {problems}") from None
+
+
+def _mineral_ids(node: _Node, mineral_ids: dict[str, int]) -> list[int]:
+    """The ids of the minerals a node lists by name under `minerals`: each once, each in the file."""
+    names = node.value(Field("minerals", STRINGS))
+    where = node.where("minerals")
+    for name in names:
+        if name not in mineral_ids:
+            raise ArchiveError(f"{where}: no mineral {name!r} in minerals")
+    if len(set(names)) != len(names):
+        raise ArchiveError(f"{where}: a mineral is named twice")
+    return [mineral_ids[name] for name in names]
 
 
 def _insert(model: type[models.Model], objects: list[models.Model]) -> None:

@@ -13,8 +13,10 @@ from django.core.management import CommandError, call_command
 from agreement import archive
 from agreement.models import Agreement, Chapter, ExportJob, Mineral, Participation
 from negotiations.models import ActionItem, Comment, Notification, Position, Round, Watch
+from parties.access import actor_for
 from parties.models import Membership, Party
-from provisions.models import Presence, Provision
+from provisions.models import TEXT_FROZEN_STATUSES, Presence, Provision
+from provisions.services import provision_update
 
 User = get_user_model()
 DEMO_TITLE = "Plurilateral Agreement on Trade in Critical Minerals"
@@ -31,6 +33,7 @@ AGREEMENT_DATA = [
     Position.history.model,
     Provision,
     Provision.history.model,
+    Provision.history.model.minerals.model,
     Round,
     Mineral,
     Chapter,
@@ -81,6 +84,33 @@ def username(user) -> str | None:
     return user.username if user else None
 
 
+def recorded_minerals(record) -> list[str] | None:
+    """The minerals a provision version covered, by name; None when it did not record them."""
+    if not record.minerals_recorded:
+        return None
+    return sorted(record.minerals.values_list("mineral__name", flat=True))
+
+
+def vary_minerals(agreement: Agreement) -> None:
+    """Give one provision versions covering other minerals and none, and make its first version
+    one written before versions recorded their minerals (the demo never changes minerals)."""
+    secretariat = actor_for(User.objects.get(username="secretariat"))
+    provision = (
+        agreement.provisions.exclude(status__in=TEXT_FROZEN_STATUSES).order_by("number").first()
+    )
+    minerals = list(agreement.minerals.order_by("name"))
+    for chosen in (minerals[:2], [], minerals[-1:]):
+        provision = provision_update(
+            actor=secretariat,
+            provision=provision,
+            expected_version=provision.version,
+            minerals=chosen,
+        )
+    first = provision.history.order_by("history_id").first()
+    first.minerals.all().delete()
+    Provision.history.filter(pk=first.pk).update(minerals_recorded=False)
+
+
 def snapshot() -> dict:
     """Everything the round trip must keep, read straight from the tables (not through archive.py)."""
     provisions = Provision.objects.order_by("number")
@@ -116,6 +146,7 @@ def snapshot() -> dict:
                     h.status,
                     h.heading,
                     h.bracket_count,
+                    recorded_minerals(h),
                 )
                 for h in p.history.order_by("history_id")
             ]
@@ -203,7 +234,10 @@ def agreement_rows() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_round_trip_keeps_every_version_author_and_reason(demo_archive):
+def test_round_trip_keeps_every_version_author_reason_and_minerals(demo, tmp_path):
+    vary_minerals(demo)
+    path = tmp_path / "demo.json.gz"
+    call_command("archive_agreement", str(demo.pk), output=str(path), stdout=io.StringIO())
     before = snapshot()
     versions = Provision.history.count()
     # The demo is a fair test: revised provisions, stamped parties, both kinds of comment, a closed round.
@@ -212,10 +246,14 @@ def test_round_trip_keeps_every_version_author_and_reason(demo_archive):
     assert {"shared", "delegation"} <= {c[2] for c in before["comments"]}
     assert any(r[4] is not None for r in before["rounds"])
     assert before["position history"] and before["action items"]
+    # Versions covering one, several and no minerals, and one that did not record them.
+    recorded = [row[-1] for rows in before["provision history"].values() for row in rows]
+    assert None in recorded and [] in recorded
+    assert {len(names) for names in recorded if names} >= {1, 2}
 
     empty_the_database()
     assert not any(agreement_rows().values())
-    output = restore(demo_archive)
+    output = restore(path)
 
     after = snapshot()
     for part in before:
@@ -239,7 +277,7 @@ def test_restored_agreement_archives_to_the_same_file(demo_archive, tmp_path):
 @pytest.mark.django_db
 def test_archive_is_versioned_gzip_json_without_passwords(demo, demo_archive):
     document = read_document(demo_archive)
-    assert (document["format"], document["version"]) == ("critical-minerals-archive", 1)
+    assert (document["format"], document["version"]) == ("critical-minerals-archive", 2)
     assert document["agreement"]["title"] == DEMO_TITLE
     assert document["counts"]["provision_versions"] == Provision.history.count()
     assert document["counts"]["comments"] == Comment.objects.count()
@@ -249,6 +287,27 @@ def test_archive_is_versioned_gzip_json_without_passwords(demo, demo_archive):
     assert User.objects.get(username="us-lead").password not in text
     history = document["provisions"][0]["history"]
     assert set(history[0]) >= {"seq", "history_date", "history_user", "history_party", "body"}
+    assert history[0]["minerals"] == document["provisions"][0]["minerals"]
+
+
+@pytest.mark.django_db
+def test_a_version_1_archive_restores_with_version_minerals_not_recorded(demo_archive):
+    """Version 1 files have no `minerals` in history rows: those versions did not record them."""
+    document = read_document(demo_archive)
+    links = sum(len(provision["minerals"]) for provision in document["provisions"])
+    assert links
+    for provision in document["provisions"]:
+        for row in provision["history"]:
+            del row["minerals"]
+    write_document(demo_archive, {**document, "version": 1})
+    empty_the_database()
+
+    restore(demo_archive)
+
+    assert Provision.minerals.through.objects.count() == links
+    assert Provision.history.count() == document["counts"]["provision_versions"]
+    assert not Provision.history.filter(minerals_recorded=True).exists()
+    assert not Provision.history.model.minerals.model.objects.exists()
 
 
 @pytest.mark.django_db
@@ -340,6 +399,12 @@ def corrupt_huge_order(path: Path) -> Path:
     return write_document(path, document)
 
 
+def corrupt_version_mineral(path: Path) -> Path:
+    document = read_document(path)
+    document["provisions"][0]["history"][0]["minerals"] = ["Unobtainium"]
+    return write_document(path, document)
+
+
 def corrupt_count(path: Path) -> Path:
     document = read_document(path)
     document["comments"].pop()
@@ -359,6 +424,10 @@ def corrupt_count(path: Path) -> Path:
         ),
         (corrupt_delegation_comment, "the database refused the file's records"),
         (corrupt_count, "counts.comments: the file says"),
+        (
+            corrupt_version_mineral,
+            r"provisions\[0\]\.history\[0\]\.minerals: no mineral 'Unobtainium' in minerals",
+        ),
         (corrupt_version_type, r"provisions\[1\]\.version: expected a number, found text"),
         (corrupt_huge_order, r"provisions\[\d+\]: order: Ensure this value is less than"),
     ],
@@ -379,6 +448,15 @@ def test_archive_refuses_history_of_deleted_provisions(demo, tmp_path):
     """Such history could not be restored under an id of its own; refusing beats dropping it."""
     Provision.objects.filter(number="1.1").delete()
     with pytest.raises(CommandError, match="history holds provisions that were deleted"):
+        call_command("archive_agreement", str(demo.pk), output=str(tmp_path / "x.json.gz"))
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.django_db
+def test_archive_refuses_a_version_covering_a_mineral_deleted_since(demo, tmp_path):
+    """The file names minerals, and a deleted one has no name left: refusing beats dropping it."""
+    Mineral.objects.filter(provisions__isnull=False).first().delete()
+    with pytest.raises(CommandError, match=r"refers to mineral id \d+, which is not a mineral"):
         call_command("archive_agreement", str(demo.pk), output=str(tmp_path / "x.json.gz"))
     assert not list(tmp_path.iterdir())
 
@@ -418,7 +496,8 @@ NOT_ARCHIVED = {"id", "agreement", "history_id"}
         (Mineral, archive.MINERAL_FIELDS, set()),
         (Round, archive.ROUND_FIELDS, set()),
         (Provision, archive.PROVISION_FIELDS, {"minerals"}),
-        (Provision.history.model, archive.PROVISION_HISTORY_FIELDS, set()),
+        # minerals_recorded as `minerals`: a list of names, or null when not recorded.
+        (Provision.history.model, archive.PROVISION_HISTORY_FIELDS, {"minerals_recorded"}),
         (Position, archive.POSITION_FIELDS, set()),
         (Position.history.model, archive.POSITION_HISTORY_FIELDS, set()),
         (Comment, archive.COMMENT_FIELDS, set()),

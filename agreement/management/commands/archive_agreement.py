@@ -17,7 +17,8 @@ class Command(BaseCommand):
         "Write one agreement to a gzip-compressed JSON archive: its parties, delegations and their "
         "users (never passwords), chapters, minerals, rounds, provisions, positions, comments and "
         "action items, with every historical version of provisions and positions (date, author, "
-        "reason, party). Not archived: export jobs and their files, watches, notifications. "
+        "reason, party; for provisions, the minerals each version covered). Not archived: export "
+        "jobs and their files, watches, notifications. "
         "The file holds every delegation's internal notes and delegation-only comments: "
         "handle it as restricted. Restore it with restore_agreement."
     )
