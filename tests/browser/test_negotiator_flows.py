@@ -134,3 +134,18 @@ def test_dashboard_chart_renders(world, provision, secretariat, signed_in):
     expect(chart).to_be_visible()
     box = chart.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 100
+
+
+def test_provision_list_filters_without_reloading_the_page(world, make_provision, signed_in):
+    make_provision("The Parties shall share stockpile data.", heading="Stockpile transparency")
+    make_provision("Each Party shall publish export licences.", heading="Export licensing")
+    page = signed_in(world.user("EU", "reviewer"))
+    page.goto(f"/agreements/{world.agreement.pk}/provisions/")
+    expect(page.locator("#provision-results")).to_contain_text("2 provisions")
+    page.evaluate("window.sameDocument = true")  # gone if the page reloaded
+
+    page.get_by_label("Search").fill("stockpile")
+    expect(page.locator("#provision-results")).to_contain_text("1 provision matching “stockpile”")
+    expect(page.locator("#provision-results")).not_to_contain_text("Export licensing")
+    expect(page).to_have_url(re.compile(r"q=stockpile"))
+    assert page.evaluate("window.sameDocument") is True
