@@ -1,19 +1,31 @@
 """Sign-in with throttling: after repeated failures an account (or an address) must wait.
 
-Counts live in the cache (Redis in production, so every web process shares them). The same
-rule guards the sign-in page and the API token endpoint.
+Each failure is counted twice: in the shared cache (Redis in production, so every web process
+shares the count) and in this process's memory. A sign-in is refused when either count has
+reached the limit. So the throttle holds while Redis is unreachable (the cache then reads as
+empty and skips writes), and stopping, flushing or flapping Redis never resets it: each process
+still locks after the failures it has seen itself. With Redis down an attacker therefore gets at
+most the limit times the number of web processes. The same rule guards the sign-in page and the
+API token endpoint.
 """
 
 import hashlib
+import logging
 from collections.abc import Mapping
 
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
 from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+
+from config.resilience import REDIS_DOWN
+
+logger = logging.getLogger(__name__)
 
 FAILURES_PER_ACCOUNT = 5
 FAILURES_PER_ADDRESS = 20
@@ -36,21 +48,39 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
+# This process's own counts. Bounded: when full, the least recently used third is dropped, and a
+# key under attack is read on every attempt, so it stays among the most recent.
+process_failures = LocMemCache("signin-failures", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+
+
 def signin_locked(username: str, address: str) -> bool:
-    return any((cache.get(key) or 0) >= limit for key, limit in _keys(username, address))
+    return any(
+        (process_failures.get(key) or 0) >= limit or (cache.get(key) or 0) >= limit
+        for key, limit in _keys(username, address)
+    )
 
 
 def signin_failed(username: str, address: str) -> None:
     for key, _ in _keys(username, address):
-        if not cache.add(key, 1, LOCKOUT_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, LOCKOUT_SECONDS)
+        _count_failure(process_failures, key)
+        try:
+            _count_failure(cache, key)
+        except REDIS_DOWN:
+            logger.warning("cache unavailable: sign-in failure counted in this process only")
 
 
 def signin_succeeded(username: str) -> None:
-    cache.delete(_keys(username, "")[0][0])
+    key = _keys(username, "")[0][0]
+    process_failures.delete(key)
+    cache.delete(key)
+
+
+def _count_failure(counts: BaseCache, key: str) -> None:
+    if not counts.add(key, 1, LOCKOUT_SECONDS):
+        try:
+            counts.incr(key)
+        except ValueError:  # expired between add and incr
+            counts.add(key, 1, LOCKOUT_SECONDS)
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -35,10 +35,13 @@ def need_service(reason: str) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: ids repeat across rolled-back tests, cached figures
-    keyed by them must not."""
+    keyed by them must not. Sign-in failures counted in this process go too."""
     from django.core.cache import cache
 
+    from parties.auth import process_failures
+
     cache.clear()
+    process_failures.clear()
     yield
 
 

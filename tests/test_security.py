@@ -1,9 +1,14 @@
 """Sign-in throttling, CSRF, the Content Security Policy, hostile text, /healthz."""
 
+import socket
+
 import pytest
+import redis
+from django.core.cache import cache
 from django.test import Client
 
 from parties.access import actor_for
+from parties.auth import LOCKED_MESSAGE
 from provisions import services as provision_services
 
 
@@ -55,6 +60,84 @@ def test_a_success_resets_the_count(known_password, client):
         "/accounts/login/", {"username": "eu-negotiator", "password": "right-password-1"}
     )
     assert ok.status_code == 302
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    """The shared cache and sessions as production configures them, on a port where nothing listens.
+
+    The port stays bound (never listening) for the test, so connections are refused at once and
+    no other process can take it meanwhile.
+    """
+    with socket.socket() as placeholder:
+        placeholder.bind(("127.0.0.1", 0))
+        url = f"redis://127.0.0.1:{placeholder.getsockname()[1]}/0"
+        with pytest.raises(redis.ConnectionError):
+            redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "config.resilience.ResilientRedisCache",
+                "LOCATION": url,
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            }
+        }
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+        yield
+
+
+def test_sign_in_page_still_locks_while_the_shared_cache_is_unreachable(
+    known_password, client, unreachable_cache
+):
+    for _ in range(5):
+        response = client.post(
+            "/accounts/login/", {"username": "eu-negotiator", "password": "wrong"}
+        )
+        assert response.status_code == 200
+        assert b"Please enter a correct username and password" in response.content
+    locked = client.post(
+        "/accounts/login/", {"username": "eu-negotiator", "password": "right-password-1"}
+    )
+    assert locked.status_code == 429
+    assert LOCKED_MESSAGE.encode() in locked.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_token_endpoint_still_locks_while_the_shared_cache_is_unreachable(
+    known_password, api, unreachable_cache
+):
+    for _ in range(5):
+        response = api().post("/api/v1/auth/token/", {"username": "eu-negotiator", "password": "x"})
+        assert response.status_code == 400
+    response = api().post(
+        "/api/v1/auth/token/", {"username": "eu-negotiator", "password": "right-password-1"}
+    )
+    assert response.status_code == 429
+    assert response.json() == {"detail": LOCKED_MESSAGE}
+
+
+def test_sign_in_works_and_resets_the_count_while_the_shared_cache_is_unreachable(
+    known_password, client, unreachable_cache
+):
+    for _ in range(2):
+        for _ in range(4):
+            client.post("/accounts/login/", {"username": "eu-negotiator", "password": "wrong"})
+        ok = client.post(
+            "/accounts/login/", {"username": "eu-negotiator", "password": "right-password-1"}
+        )
+        assert ok.status_code == 302
+        assert client.session["_auth_user_id"] == str(known_password.pk)
+        client.logout()
+
+
+def test_losing_the_shared_counts_does_not_unlock(known_password, client):
+    # Redis restarted, flushed or flapping: this process still remembers the failures it saw.
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "eu-negotiator", "password": "wrong"})
+    cache.clear()
+    locked = client.post(
+        "/accounts/login/", {"username": "eu-negotiator", "password": "right-password-1"}
+    )
+    assert locked.status_code == 429
 
 
 def test_forms_refuse_posts_without_the_csrf_token(world, make_provision):

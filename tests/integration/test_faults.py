@@ -2,17 +2,21 @@
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connections
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -20,6 +24,7 @@ from rest_framework.authtoken.models import Token
 from agreement import services as agreement_services
 from agreement.models import ExportJob
 from parties.access import actor_for
+from parties.auth import FAILURES_PER_ACCOUNT, LOCKED_MESSAGE
 from provisions.models import Provision
 from tests.benchmarks.text import make_text
 from tests.conftest import need_service
@@ -46,6 +51,27 @@ def http(
         return status, json.loads(raw)
     except ValueError:
         return status, raw.decode(errors="replace")
+
+
+def sign_in(base: str, username: str, password: str) -> tuple[int, set[str]]:
+    """(status, cookie names) of signing in through the page as a browser does, CSRF included."""
+    jar = CookieJar()
+
+    class KeepRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # the 302 itself is the answer
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), KeepRedirects)
+    page = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    ).encode()
+    try:
+        status = opener.open(f"{base}/accounts/login/", form, timeout=10).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    return status, {cookie.name for cookie in jar}
 
 
 def large_agreement(world, make_provision, articles: int = 120) -> None:
@@ -196,6 +222,39 @@ def test_with_redis_stopped_the_app_keeps_working_and_exports_say_503(
     )
     assert ExportJob.objects.count() == before  # nothing half-created
     assert Provision.objects.get(pk=provision.pk).history.count() == 2
+
+
+def test_with_redis_stopped_sign_in_works_and_failures_still_lock_out(world, app_server, own_redis):
+    redis_server, redis_url = own_redis
+    # The server runs the production settings: a password hash they read, not the tests' MD5.
+    hasher = PBKDF2PasswordHasher()
+    user = world.user("US", "negotiator")
+    user.password = hasher.encode("right-password-1", hasher.salt())
+    user.save()
+    base = app_server(REDIS_URL=redis_url)
+    assert http("GET", f"{base}/healthz")[1]["redis"] == "ok"
+
+    redis_server.terminate()
+    redis_server.wait(timeout=10)
+
+    answers = [
+        http(
+            "POST",
+            f"{base}/api/v1/auth/token/",
+            body={"username": "eu-negotiator", "password": "x"},
+        )
+        for _ in range(30)
+    ]
+    statuses = [status for status, _ in answers]
+    # Each of app_server's two gunicorn processes counts the failures it sees: at most the limit
+    # gets through in each, and by the attempt after that some process has locked.
+    processes = 2
+    assert set(statuses) <= {400, 429}, statuses
+    assert statuses.count(400) <= processes * FAILURES_PER_ACCOUNT, statuses
+    assert 429 in statuses[: processes * FAILURES_PER_ACCOUNT + 1], statuses
+    assert all(answer == {"detail": LOCKED_MESSAGE} for status, answer in answers if status == 429)
+    status, cookies = sign_in(base, "us-negotiator", "right-password-1")
+    assert status == 302 and "sessionid" in cookies
 
 
 def test_postgresql_restart_under_load(world, make_provision, app_server):
