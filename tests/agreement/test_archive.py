@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from agreement import archive
+from agreement.archive import schema
 from agreement.models import Agreement, Chapter, ExportJob, Mineral, Participation
 from negotiations.models import ActionItem, Comment, Notification, Position, Round, Watch
 from parties.access import actor_for
@@ -112,7 +112,7 @@ def vary_minerals(agreement: Agreement) -> None:
 
 
 def snapshot() -> dict:
-    """Everything the round trip must keep, read straight from the tables (not through archive.py)."""
+    """Everything the round trip must keep, read straight from the tables (not through agreement.archive)."""
     provisions = Provision.objects.order_by("number")
     positions = Position.objects.select_related("provision", "party").order_by(
         "provision__number", "party__code"
@@ -488,20 +488,20 @@ NOT_ARCHIVED = {"id", "agreement", "history_id"}
 @pytest.mark.parametrize(
     ("model", "fields", "nested"),
     [
-        (Party, archive.PARTY_FIELDS, set()),
-        (Membership, archive.MEMBERSHIP_FIELDS, set()),
-        (Agreement, archive.AGREEMENT_FIELDS, {"parties"}),  # as participations
-        (Participation, archive.PARTICIPATION_FIELDS, set()),
-        (Chapter, archive.CHAPTER_FIELDS, set()),
-        (Mineral, archive.MINERAL_FIELDS, set()),
-        (Round, archive.ROUND_FIELDS, set()),
-        (Provision, archive.PROVISION_FIELDS, {"minerals"}),
+        (Party, schema.PARTY_FIELDS, set()),
+        (Membership, schema.MEMBERSHIP_FIELDS, set()),
+        (Agreement, schema.AGREEMENT_FIELDS, {"parties"}),  # as participations
+        (Participation, schema.PARTICIPATION_FIELDS, set()),
+        (Chapter, schema.CHAPTER_FIELDS, set()),
+        (Mineral, schema.MINERAL_FIELDS, set()),
+        (Round, schema.ROUND_FIELDS, set()),
+        (Provision, schema.PROVISION_FIELDS, {"minerals"}),
         # minerals_recorded as `minerals`: a list of names, or null when not recorded.
-        (Provision.history.model, archive.PROVISION_HISTORY_FIELDS, {"minerals_recorded"}),
-        (Position, archive.POSITION_FIELDS, set()),
-        (Position.history.model, archive.POSITION_HISTORY_FIELDS, set()),
-        (Comment, archive.COMMENT_FIELDS, set()),
-        (ActionItem, archive.ACTION_ITEM_FIELDS, set()),
+        (Provision.history.model, schema.PROVISION_HISTORY_FIELDS, {"minerals_recorded"}),
+        (Position, schema.POSITION_FIELDS, set()),
+        (Position.history.model, schema.POSITION_HISTORY_FIELDS, set()),
+        (Comment, schema.COMMENT_FIELDS, set()),
+        (ActionItem, schema.ACTION_ITEM_FIELDS, set()),
     ],
 )
 def test_every_field_of_an_archived_model_is_in_the_archive(model, fields, nested):

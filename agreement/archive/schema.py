@@ -1,0 +1,124 @@
+"""The archive format: its name and version, and the fields archived for each kind of record.
+
+Writing and restoring both follow these lists, so a field added to a model is added here once.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from negotiations.models import Position
+from provisions.models import Provision
+
+FORMAT_NAME = "critical-minerals-archive"
+FORMAT_VERSION = 2
+# Version 1 files are version 2 files whose provision history rows do not say which minerals each
+# version covered (no `minerals` key): they are read as "not recorded".
+READABLE_VERSIONS = (1, 2)
+ABOUT = (
+    "One agreement with its parties, delegations, chapters, minerals, rounds, provisions, positions, "
+    "comments and action items, and every historical version of provisions (with the minerals each "
+    "covered) and positions. Written by `manage.py archive_agreement`, read by "
+    "`manage.py restore_agreement`; see docs/archive.md. "
+    "Holds every delegation's internal material: handle as restricted."
+)
+HistoricalProvision = Provision.history.model
+HistoricalPosition = Position.history.model
+# One row per mineral a provision version covered.
+HistoricalProvisionMineral = HistoricalProvision.minerals.model
+
+
+class ArchiveError(Exception):
+    """The file is not a readable archive, or the database cannot give or take one."""
+
+
+# --- What is archived: one list of fields per record kind -----------------------------------------
+
+# Value kinds. References are written as the natural key of the record they point to.
+TEXT, INT, BOOL, MOMENT, DAY, STRINGS = "text", "int", "bool", "moment", "day", "strings"
+PARTY, USER, CHAPTER, PROVISION, ROUND = "party", "user", "chapter", "provision", "round"
+REFERENCES = frozenset({PARTY, USER, CHAPTER, PROVISION, ROUND})
+# Minerals are referred to by name too, but only in lists (a provision's, a version's).
+MINERAL = "mineral"
+KINDS = REFERENCES | {TEXT, INT, BOOL, MOMENT, DAY, STRINGS}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One archived value: its key in the file, its kind, the model attribute it comes from."""
+
+    key: str
+    kind: str = TEXT
+    null: bool = False
+
+    @property
+    def attname(self) -> str:
+        return f"{self.key}_id" if self.kind in REFERENCES else self.key
+
+
+def _fields(spec: str) -> tuple[Field, ...]:
+    """Fields from 'key key:kind key:kind? ...': kind defaults to text, '?' allows null."""
+    fields = []
+    for word in spec.split():
+        key, _, kind = word.rstrip("?").partition(":")
+        if kind and kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r} in {word!r}")
+        fields.append(Field(key, kind or TEXT, null=word.endswith("?")))
+    return tuple(fields)
+
+
+PARTY_FIELDS = _fields("code name lead_agency kind colour")
+USER_FIELDS = _fields("username first_name last_name email is_staff:bool is_active:bool")
+MEMBERSHIP_FIELDS = _fields("user:user party:party role")
+AGREEMENT_FIELDS = _fields("title short_title status description created_at:moment")
+PARTICIPATION_FIELDS = _fields("party:party joined_on:day standing")
+CHAPTER_FIELDS = _fields("number:int title")
+MINERAL_FIELDS = _fields("name hs_codes:strings")
+ROUND_FIELDS = _fields("number:int venue starts_on:day ends_on:day closed_at:moment?")
+PROVISION_FIELDS = _fields(
+    "number chapter:chapter order:int heading category status proposed_by:party? body "
+    "bracket_count:int version:int created_at:moment updated_at:moment"
+)
+POSITION_FIELDS = _fields(
+    "provision:provision party:party stance note internal_note updated_at:moment"
+)
+# Every historical row also carries `seq`: its place among all rows of its kind in the agreement,
+# in the order they were written (history_id order), so a restore writes them back in that order.
+# A provision's historical row also carries `minerals`: the names of the minerals that version
+# covered, or null for versions written before minerals were recorded (`minerals_recorded` false).
+HISTORY_FIELDS = _fields(
+    "history_date:moment history_type history_user:user? history_change_reason? history_party"
+)
+PROVISION_HISTORY_FIELDS = HISTORY_FIELDS + PROVISION_FIELDS
+POSITION_HISTORY_FIELDS = HISTORY_FIELDS + POSITION_FIELDS
+COMMENT_FIELDS = _fields(
+    "provision:provision provision_version:int? author:user party:party? visibility body "
+    "created_at:moment updated_at:moment"
+)
+ACTION_ITEM_FIELDS = _fields(
+    "title description owner_party:party assignee:user? due_on:day? provision:provision? "
+    "round:round? done:bool done_at:moment? reminded_on:day? created_by:user created_at:moment"
+)
+
+SECTIONS = (
+    "parties",
+    "users",
+    "memberships",
+    "agreement",
+    "participations",
+    "chapters",
+    "minerals",
+    "rounds",
+    "provisions",
+    "positions",
+    "comments",
+    "action_items",
+)
+HEADER = ("format", "version", "about", "created_at", "counts")
+
+
+def count_records(document: dict[str, Any]) -> dict[str, int]:
+    """The number of records of each kind in a document: what its `counts` must say."""
+    counts = {section: len(document[section]) for section in SECTIONS if section != "agreement"}
+    counts["provision_versions"] = sum(len(p["history"]) for p in document["provisions"])
+    counts["position_versions"] = sum(len(p["history"]) for p in document["positions"])
+    return counts
