@@ -34,14 +34,6 @@ class ResilientRedisCache(RedisCache):
         except REDIS_DOWN:
             logger.warning("cache unavailable: set %s skipped", key)
 
-    def has_key(self, key, version=None):
-        # Sessions (cached_db) ask this whenever one is created, i.e. at every sign-in.
-        try:
-            return super().has_key(key, version)
-        except REDIS_DOWN:
-            logger.warning("cache unavailable: has_key %s treated as a miss", key)
-            return False
-
     def delete(self, key, version=None):
         try:
             return super().delete(key, version)

@@ -10,6 +10,7 @@ from django.test import Client
 from parties.access import actor_for
 from parties.auth import LOCKED_MESSAGE
 from provisions import services as provision_services
+from tests.conftest import need_service
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_a_success_resets_the_count(known_password, client):
 
 @pytest.fixture
 def unreachable_cache(settings):
-    """The shared cache and sessions as production configures them, on a port where nothing listens.
+    """The shared cache as production configures it, on a port where nothing listens.
 
     The port stays bound (never listening) for the test, so connections are refused at once and
     no other process can take it meanwhile.
@@ -81,7 +82,6 @@ def unreachable_cache(settings):
                 "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             }
         }
-        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
         yield
 
 
@@ -127,6 +127,30 @@ def test_sign_in_works_and_resets_the_count_while_the_shared_cache_is_unreachabl
         assert ok.status_code == 302
         assert client.session["_auth_user_id"] == str(known_password.pk)
         client.logout()
+
+
+def test_a_sign_out_during_a_redis_outage_stays_signed_out(known_password, client, settings):
+    """Sessions live in the database alone: a session signed out while the cache was down
+    cannot come back from the cache with it."""
+    if not settings.REDIS_URL:
+        need_service("needs Redis (set REDIS_URL)")
+    reachable = settings.CACHES
+    assert client.login(username="eu-negotiator", password="right-password-1")
+    assert client.get("/").status_code == 302  # to the agreement: signed in
+    signed_in_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    with socket.socket() as placeholder:
+        placeholder.bind(("127.0.0.1", 0))
+        settings.CACHES = {
+            "default": {
+                **reachable["default"],
+                "LOCATION": f"redis://127.0.0.1:{placeholder.getsockname()[1]}/0",
+            }
+        }
+        assert client.post("/accounts/logout/").status_code == 302
+    settings.CACHES = reachable
+    client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_cookie  # e.g. a copied cookie
+    response = client.get("/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
 
 
 def test_losing_the_shared_counts_does_not_unlock(known_password, client):
