@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from provisions.models import Provision
+
 from .models import Agreement, Chapter, ExportJob, Mineral, Participation
 
 
@@ -37,6 +39,22 @@ class MineralAdmin(admin.ModelAdmin):
     list_display = ["name", "agreement", "hs_codes"]
     list_filter = ["agreement"]
     search_fields = ["name"]
+    actions = None  # no bulk deletion: each one is checked below
+
+    def has_delete_permission(self, request, obj=None):
+        # Versions name their minerals by id: a mineral any version covered must stay, or history
+        # and archives of the agreement would point at nothing.
+        return super().has_delete_permission(request, obj) and not (
+            obj is not None and _ever_covered(obj)
+        )
+
+
+def _ever_covered(mineral: Mineral) -> bool:
+    versions = Provision.history.model._meta.get_field("historicalprovision_minerals")
+    return (
+        Provision.minerals.through.objects.filter(mineral=mineral).exists()
+        or versions.related_model.objects.filter(mineral=mineral).exists()
+    )
 
 
 @admin.register(ExportJob)

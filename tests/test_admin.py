@@ -129,3 +129,25 @@ def test_a_version_page_cannot_be_posted_to_make_it_current(world, staff_client,
     assert staff_client.post(url, form).status_code == 403
     provision.refresh_from_db()
     assert (provision.version, provision.body, provision.history.count()) == (2, "New text.", 2)
+
+
+def test_a_mineral_any_version_covered_cannot_be_deleted(world, staff_client, make_provision):
+    provision = make_provision(minerals=[world.mineral])
+    provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        minerals=[],
+    )  # no provision covers it now; version 1 still does
+    url = f"/admin/agreement/mineral/{world.mineral.pk}/delete/"
+    assert staff_client.get(url).status_code == 403
+    assert staff_client.post(url, {"post": "yes"}).status_code == 403
+    assert (
+        b"deletelink"
+        not in staff_client.get(f"/admin/agreement/mineral/{world.mineral.pk}/change/").content
+    )
+
+    unused = MineralFactory(agreement=world.agreement, name="Gallium")
+    deleted = staff_client.post(f"/admin/agreement/mineral/{unused.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    assert not type(unused).objects.filter(pk=unused.pk).exists()
