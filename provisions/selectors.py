@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -17,6 +17,8 @@ from .compare import ProvisionChange, Snapshot, compare_snapshots
 from .models import PRESENCE_LEASE, Provision
 
 HistoricalProvision = Provision.history.model
+# One row per mineral a version covered (simple-history's m2m history; see provisions/services.py).
+HistoricalProvisionMinerals = HistoricalProvision.minerals.model
 
 
 def provision_list_for(actor: Actor) -> QuerySet[Provision]:
@@ -68,14 +70,48 @@ def provision_get_for(actor: Actor, pk: int) -> Provision:
     return get_object_or_404(provision_list_for(actor).select_related("agreement"), pk=pk)
 
 
+def _with_minerals(records: QuerySet) -> QuerySet:
+    """History rows with the minerals they record prefetched (one query for all of them), for
+    `version_minerals`."""
+    return records.prefetch_related(
+        Prefetch(
+            "historicalprovision_minerals_set",
+            queryset=HistoricalProvisionMinerals.objects.select_related("mineral"),
+            to_attr="mineral_links",
+        )
+    )
+
+
+def version_minerals(record) -> list[str] | None:
+    """The names of the minerals a version covered, sorted; None when the version was written
+    before minerals were recorded (unknown, not "none").
+
+    Names are the minerals' names now: history records which minerals, not what they were called.
+    Reads what `provision_history` and `provision_version_get` prefetched; any other row costs a
+    query.
+    """
+    if not record.minerals_recorded:
+        return None
+    links = getattr(record, "mineral_links", None)
+    if links is None:
+        links = record.minerals.select_related("mineral")
+    # A mineral cannot be deleted while its agreement exists; the check only keeps a dangling id
+    # (the history table has no foreign key constraint) from failing the whole page.
+    return sorted(link.mineral.name for link in links if link.mineral is not None)
+
+
 def provision_history(provision: Provision) -> QuerySet:
-    """Every version, newest first, with its author."""
-    return provision.history.select_related("history_user").order_by("-version", "-history_id")
+    """Every version, newest first, with its author and minerals."""
+    return _with_minerals(
+        provision.history.select_related("history_user").order_by("-version", "-history_id")
+    )
 
 
 def provision_version_get(provision: Provision, version: int):
-    """One version of a provision (404 when it has no such version)."""
-    return get_object_or_404(provision.history.select_related("history_user"), version=version)
+    """One version of a provision with its minerals (404 when it has no such version)."""
+    return get_object_or_404(
+        _with_minerals(provision.history.select_related("history_user")), version=version
+    )
 
 
 @dataclass(frozen=True)
@@ -87,23 +123,37 @@ class VersionDiff:
     ops: list[diff.DiffOp]
     fields: list[dict]
     stats: diff.DiffStats
+    # False when either version predates recording minerals: `fields` then says nothing of them.
+    minerals_compared: bool = True
+
+
+def _particulars(record, *, minerals: bool) -> dict:
+    values = {name: getattr(record, name) for name in ("heading", "status", "category")}
+    if minerals:
+        values["minerals"] = version_minerals(record)
+    return values
 
 
 def provision_diff(provision: Provision, from_version: int, to_version: int) -> VersionDiff:
-    """Word diff of the text plus heading, status and category changes (404 for a missing version)."""
+    """Word diff of the text plus heading, status, category and mineral changes (404 for a
+    missing version).
+
+    Minerals are compared only when both versions recorded them: an older version's minerals are
+    unknown, and comparing "unknown" with a list would report a change nobody made.
+    """
     old = provision_version_get(provision, from_version)
     new = provision_version_get(provision, to_version)
     ops = diff.diff_text(old.body, new.body)
-    particulars = ("heading", "status", "category")
+    known = old.minerals_recorded and new.minerals_recorded
     return VersionDiff(
         old=old,
         new=new,
         ops=ops,
         fields=diff.diff_fields(
-            {name: getattr(old, name) for name in particulars},
-            {name: getattr(new, name) for name in particulars},
+            _particulars(old, minerals=known), _particulars(new, minerals=known)
         ),
         stats=diff.diff_stats(ops),
+        minerals_compared=known,
     )
 
 

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agreement.models import Mineral
@@ -5,7 +6,7 @@ from config.serializers import ChoiceField, ModelSerializer
 from parties.models import Party
 
 from ..models import Provision, Status
-from ..selectors import mineral_ids_by_provision
+from ..selectors import mineral_ids_by_provision, version_minerals
 
 
 class ProvisionSerializer(ModelSerializer):
@@ -107,6 +108,14 @@ class ProvisionVersionSerializer(serializers.Serializer):
     number = serializers.CharField()
     heading = serializers.CharField()
     category = serializers.CharField()
+    minerals = serializers.SerializerMethodField(
+        help_text="Names of the minerals this version covered, sorted; null when the version was "
+        "written before history recorded minerals (unknown, not none)"
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_minerals(self, record) -> list[str] | None:
+        return version_minerals(record)
 
 
 class ProvisionVersionDetailSerializer(ProvisionVersionSerializer):
@@ -138,7 +147,15 @@ class FieldChangeSerializer(serializers.Serializer):
 class ProvisionDiffSerializer(serializers.Serializer):
     from_version = serializers.IntegerField()
     to_version = serializers.IntegerField()
-    fields = FieldChangeSerializer(many=True)
+    fields = FieldChangeSerializer(
+        many=True,
+        help_text="Changed particulars, by field name: category, heading, minerals (sorted "
+        "names), status",
+    )
+    minerals_compared = serializers.BooleanField(
+        help_text="False when either version was written before history recorded minerals: "
+        "`fields` then never lists minerals, whatever they were"
+    )
     ops = DiffOpSerializer(many=True)
     words_inserted = serializers.IntegerField()
     words_deleted = serializers.IntegerField()

@@ -149,7 +149,8 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
     @extend_schema(responses=ProvisionVersionSerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
-        """Every version, newest first: author, author's party, time, reason, status, brackets."""
+        """Every version, newest first: author, author's party, time, reason, status, brackets,
+        minerals."""
         page = self.paginate_queryset(provision_history(self.get_object()))
         return self.get_paginated_response(ProvisionVersionSerializer(page, many=True).data)
 
@@ -198,7 +199,8 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
     )
     @action(detail=True, methods=["get"])
     def diff(self, request, pk=None):
-        """Word-level diff between two versions, plus heading, status and category changes."""
+        """Word-level diff between two versions, plus heading, status, category and mineral
+        changes (minerals only when both versions recorded them: see `minerals_compared`)."""
         provision = self.get_object()
         to_version = _version_param(request, "to", default=provision.version)
         from_version = _version_param(request, "from", default=max(to_version - 1, 1))
@@ -208,6 +210,7 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
                 "from_version": from_version,
                 "to_version": to_version,
                 "fields": result.fields,
+                "minerals_compared": result.minerals_compared,
                 "ops": [op.as_dict() for op in result.ops],
                 "words_inserted": result.stats.words_inserted,
                 "words_deleted": result.stats.words_deleted,

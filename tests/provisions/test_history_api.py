@@ -108,6 +108,110 @@ def test_conflict_carries_a_diff_from_the_callers_text(world, api, edited):
     assert "US: shall" in deleted
 
 
+# Minerals in history and diffs ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def cobalt(world):
+    from tests.factories import MineralFactory
+
+    return MineralFactory(agreement=world.agreement, name="Cobalt")
+
+
+@pytest.fixture
+def mineral_edits(world, make_provision, cobalt):
+    """Version 1 covers lithium, 2 cobalt and lithium, 3 cobalt only (and new text)."""
+    negotiator = actor_for(world.user("US", "negotiator"))
+    provision = make_provision("Old text.", minerals=[world.mineral])
+    provision = services.provision_update(
+        actor=negotiator, provision=provision, expected_version=1, minerals=[world.mineral, cobalt]
+    )
+    return services.provision_update(
+        actor=negotiator, provision=provision, expected_version=2, minerals=[cobalt], body="New."
+    )
+
+
+def forget_minerals(provision, version: int) -> None:
+    """Make a version look as if written before history recorded minerals."""
+    from provisions.selectors import HistoricalProvisionMinerals
+
+    record = provision.history.get(version=version)
+    HistoricalProvisionMinerals.objects.filter(history_id=record.history_id).delete()
+    type(record).objects.filter(pk=record.pk).update(minerals_recorded=False)
+
+
+def test_history_shows_each_versions_minerals_and_null_where_unknown(world, api, mineral_edits):
+    forget_minerals(mineral_edits, 1)
+    client = api(world.user("JP", "observer"))
+    rows = client.get(url(mineral_edits, "history/")).json()["results"]
+    assert [(r["version"], r["minerals"]) for r in rows] == [
+        (3, ["Cobalt"]),
+        (2, ["Cobalt", "Lithium"]),
+        (1, None),
+    ]
+    assert client.get(url(mineral_edits, "history/2/")).json()["minerals"] == ["Cobalt", "Lithium"]
+    assert client.get(url(mineral_edits, "history/1/")).json()["minerals"] is None
+
+
+def test_a_version_covering_no_mineral_is_an_empty_list_not_null(world, api, make_provision):
+    provision = make_provision()
+    data = api(world.user("US", "reviewer")).get(url(provision, "history/1/")).json()
+    assert data["minerals"] == []
+
+
+def test_history_query_count_does_not_grow_with_versions(
+    world, api, make_provision, cobalt, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    provision = make_provision(minerals=[world.mineral])
+    negotiator = actor_for(world.user("US", "negotiator"))
+    client = api(world.user("US", "reviewer"))
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(url(provision, "history/?page_size=100")).json()["results"]) == 1
+    for version in range(1, 30):
+        provision = services.provision_update(
+            actor=negotiator,
+            provision=provision,
+            expected_version=version,
+            minerals=[cobalt] if version % 2 else [cobalt, world.mineral],
+        )
+    forget_minerals(provision, 1)
+    client = api(world.user("US", "reviewer"))
+    with django_assert_num_queries(len(few)):
+        rows = client.get(url(provision, "history/?page_size=100")).json()["results"]
+    assert len(rows) == 30
+    assert [r["minerals"] for r in (rows[0], rows[1], rows[-1])] == [
+        ["Cobalt"],
+        ["Cobalt", "Lithium"],
+        None,
+    ]
+
+
+def test_diff_lists_mineral_changes_when_both_versions_recorded_them(world, api, mineral_edits):
+    client = api(world.user("US", "reviewer"))
+    data = client.get(url(mineral_edits, "diff/?from=1&to=3")).json()
+    assert data["minerals_compared"] is True
+    assert data["fields"] == [{"field": "minerals", "old": ["Lithium"], "new": ["Cobalt"]}]
+    same = client.get(url(mineral_edits, "diff/?from=3&to=3")).json()
+    assert (same["fields"], same["minerals_compared"]) == ([], True)
+
+
+def test_diff_claims_no_mineral_change_when_a_version_did_not_record_them(
+    world, api, mineral_edits
+):
+    forget_minerals(mineral_edits, 1)
+    client = api(world.user("US", "reviewer"))
+    for query in ("diff/?from=1&to=3", "diff/?from=3&to=1"):
+        data = client.get(url(mineral_edits, query)).json()
+        assert data["minerals_compared"] is False
+        assert data["fields"] == []
+    assert client.get(url(mineral_edits, "diff/?from=2&to=3")).json()["fields"] == [
+        {"field": "minerals", "old": ["Cobalt", "Lithium"], "new": ["Cobalt"]}
+    ]
+
+
 def test_agreement_compare_between_a_round_close_and_now(world, api, make_provision, secretariat):
     staff = actor_for(secretariat)
     round_1 = round_create(

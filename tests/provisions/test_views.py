@@ -99,6 +99,44 @@ def test_history_and_compare_pages(world, client, make_provision):
     assert missing.status_code == 400
 
 
+def test_compare_page_shows_mineral_changes_only_where_both_versions_recorded_them(
+    world, client, make_provision
+):
+    from provisions.selectors import HistoricalProvisionMinerals
+    from tests.factories import MineralFactory
+
+    cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
+    negotiator = actor_for(world.user("US", "negotiator"))
+    provision = make_provision(minerals=[world.mineral])
+    provision = services.provision_update(
+        actor=negotiator, provision=provision, expected_version=1, minerals=[cobalt, world.mineral]
+    )
+    provision = services.provision_update(
+        actor=negotiator, provision=provision, expected_version=2, minerals=[]
+    )
+    client.force_login(world.user("EU", "reviewer"))
+
+    def compare(old: int, new: int) -> str:
+        url = f"/provisions/{provision.pk}/compare/?from_version={old}&to_version={new}"
+        return client.get(url).content.decode()
+
+    page = compare(1, 2)
+    assert '<td>Minerals</td><td><del class="diff-del">Lithium</del></td>' in page
+    assert '<ins class="diff-ins">Cobalt, Lithium</ins>' in page
+    assert "not compared" not in page
+    assert (
+        '<del class="diff-del">Cobalt, Lithium</del></td><td><ins class="diff-ins">none</ins>'
+        in (compare(2, 3))
+    )
+
+    first = provision.history.get(version=1)
+    HistoricalProvisionMinerals.objects.filter(history_id=first.history_id).delete()
+    type(first).objects.filter(pk=first.pk).update(minerals_recorded=False)
+    page = compare(1, 2)
+    assert "<td>Minerals</td>" not in page
+    assert "Minerals are not compared: version 1 was written before history recorded them" in page
+
+
 def test_agreement_compare_page(world, client, make_provision, secretariat):
     from django.utils import timezone
 
