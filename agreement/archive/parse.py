@@ -71,6 +71,25 @@ def check_header(document: Any) -> None:
             )
 
 
+def upgrade(document: dict[str, Any]) -> None:
+    """Make a checked version 1 document say what version 2 says: in version 1, no provision
+    version recorded its minerals (`minerals` null in version 2)."""
+    if document["version"] != 1:
+        return
+    for index, provision in enumerate(document["provisions"]):
+        history = provision.get("history")
+        for row_index, row in enumerate(history if isinstance(history, list) else []):
+            if not isinstance(row, dict):
+                continue  # reported where rows are read
+            if "minerals" in row:
+                raise ArchiveError(
+                    f"provisions[{index}].history[{row_index}]: unknown key minerals "
+                    "(version 1 archives do not list a version's minerals)"
+                )
+            row["minerals"] = None
+    document["version"] = FORMAT_VERSION
+
+
 def _count_sections(document: dict[str, Any]) -> dict[str, int]:
     """Like count_records, for a document not validated yet: every section must be a list of objects."""
     root = Node(document, "")
@@ -91,14 +110,12 @@ def _kind_of(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def check_keys(
-    data: dict, path: str, *, required: Iterable[str], optional: Iterable[str] = ()
-) -> None:
+def check_keys(data: dict, path: str, *, required: Iterable[str]) -> None:
     required = tuple(required)
     missing = [key for key in required if key not in data]
     if missing:
         raise ArchiveError(f"{path}: missing {', '.join(missing)}")
-    unknown = sorted(set(data) - set(required) - set(optional))
+    unknown = sorted(set(data) - set(required))
     if unknown:
         raise ArchiveError(
             f"{path}: unknown key {', '.join(unknown)} "

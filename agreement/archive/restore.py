@@ -17,7 +17,7 @@ from parties.models import Membership, Party
 from provisions.models import Provision
 
 from ..models import Agreement, Chapter, Mineral, Participation
-from .parse import Node, check_header, check_keys, load_document
+from .parse import Node, check_header, check_keys, load_document, upgrade
 from .schema import (
     ACTION_ITEM_FIELDS,
     AGREEMENT_FIELDS,
@@ -65,6 +65,7 @@ def archive_read(stream: IO[bytes]) -> Agreement:
     """
     document = load_document(stream)
     check_header(document)
+    upgrade(document)
     try:
         with transaction.atomic():
             _require_empty_database()
@@ -174,7 +175,7 @@ class _Restore:
         ]
         Provision.minerals.through.objects.bulk_create(links)
         rows = self._history(
-            HistoricalProvision, nodes, provisions, PROVISION_HISTORY_FIELDS, optional=("minerals",)
+            HistoricalProvision, nodes, provisions, PROVISION_HISTORY_FIELDS, extra=("minerals",)
         )
         # The id of the link a version row copied is not archived: the restored link's, where the
         # provision still covers that mineral, else 0 (the application never reads it).
@@ -212,7 +213,7 @@ class _Restore:
         records: list[models.Model],
         fields: tuple[Field, ...],
         *,
-        optional: tuple[str, ...] = (),
+        extra: tuple[str, ...] = (),
     ) -> list[tuple[Node, models.Model]]:
         """Historical rows of all records, written in their original order (by `seq`); answers
         each written row with its node, in that order."""
@@ -228,11 +229,11 @@ class _Restore:
                     )
                 previous = seq
                 seen.add(seq)
-                values = self._values(row_node, fields, extra=("seq",), optional=optional)
+                values = self._values(row_node, fields, extra=("seq", *extra))
                 row = model(**values, id=record.pk)
                 if model is HistoricalProvision:
                     row.agreement_id = self.agreement.pk
-                    row.minerals_recorded = row_node.data.get("minerals") is not None
+                    row.minerals_recorded = row_node.data["minerals"] is not None
                 self._clean(row, row_node.path)
                 rows.append((seq, row_node, row))
         rows.sort(key=lambda written: written[0])
@@ -270,12 +271,9 @@ class _Restore:
         fields: Iterable[Field],
         *,
         extra: tuple[str, ...] = (),
-        optional: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         fields = tuple(fields)
-        check_keys(
-            node.data, node.path, required=[f.key for f in fields] + list(extra), optional=optional
-        )
+        check_keys(node.data, node.path, required=[f.key for f in fields] + list(extra))
         values = {}
         for field in fields:
             value = node.value(field)
@@ -379,10 +377,15 @@ def _verify(document: dict[str, Any], agreement: Agreement) -> None:
             raise ArchiveError(f"the restored records differ from the file at {difference}")
 
 
+_MISSING = object()  # a key one side lacks differs even from a null on the other
+
+
 def _first_difference(wanted: Any, found: Any, path: str) -> str | None:
     if isinstance(wanted, dict) and isinstance(found, dict):
         for key in wanted.keys() | found.keys():
-            difference = _first_difference(wanted.get(key), found.get(key), f"{path}.{key}")
+            difference = _first_difference(
+                wanted.get(key, _MISSING), found.get(key, _MISSING), f"{path}.{key}"
+            )
             if difference:
                 return difference
         return None

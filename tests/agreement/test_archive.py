@@ -405,6 +405,17 @@ def corrupt_version_mineral(path: Path) -> Path:
     return write_document(path, document)
 
 
+def corrupt_missing_version_minerals(path: Path) -> Path:
+    document = read_document(path)
+    del document["provisions"][0]["history"][1]["minerals"]
+    return write_document(path, document)
+
+
+def corrupt_version_1_listing_minerals(path: Path) -> Path:
+    """Version 1 never listed a version's minerals: a file that does is not what it says."""
+    return write_document(path, {**read_document(path), "version": 1})
+
+
 def corrupt_count(path: Path) -> Path:
     document = read_document(path)
     document["comments"].pop()
@@ -427,6 +438,11 @@ def corrupt_count(path: Path) -> Path:
         (
             corrupt_version_mineral,
             r"provisions\[0\]\.history\[0\]\.minerals: no mineral 'Unobtainium' in minerals",
+        ),
+        (corrupt_missing_version_minerals, r"provisions\[0\]\.history\[1\]: missing minerals"),
+        (
+            corrupt_version_1_listing_minerals,
+            r"provisions\[0\]\.history\[0\]: unknown key minerals \(version 1 archives",
         ),
         (corrupt_version_type, r"provisions\[1\]\.version: expected a number, found text"),
         (corrupt_huge_order, r"provisions\[\d+\]: order: Ensure this value is less than"),
