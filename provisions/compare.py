@@ -13,7 +13,11 @@ CHANGE_KINDS = ("added", "removed", "changed")
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A provision as it stood at one moment (one history row)."""
+    """A provision as it stood at one moment (one history row).
+
+    `minerals` are the sorted names of the minerals it covered, or None when that history row
+    was written before minerals were recorded (unknown, which is not "none").
+    """
 
     id: int
     number: str
@@ -25,6 +29,7 @@ class Snapshot:
     body: str
     version: int
     proposed_by_id: int | None = None
+    minerals: tuple[str, ...] | None = None
 
     @property
     def place(self) -> tuple[int, int]:
@@ -57,20 +62,26 @@ class ProvisionChange:
         }
 
 
-def _fields(snapshot: Snapshot) -> dict:
-    return {
+def _fields(snapshot: Snapshot, *, minerals: bool) -> dict:
+    fields = {
         "heading": snapshot.heading,
         "status": snapshot.status,
         "category": snapshot.category,
         "number": snapshot.number,
         "chapter": snapshot.chapter_number,
     }
+    if minerals:
+        fields["minerals"] = list(snapshot.minerals or ())
+    return fields
 
 
 def compare_snapshots(
     before: Mapping[int, Snapshot], after: Mapping[int, Snapshot]
 ) -> list[ProvisionChange]:
-    """Every difference between two snapshots of an agreement, in the later reading order."""
+    """Every difference between two snapshots of an agreement, in the later reading order.
+
+    Minerals count only where both snapshots know them: an unknown side is no change.
+    """
     changes = []
     for pk in after.keys() - before.keys():
         new = after[pk]
@@ -101,7 +112,8 @@ def compare_snapshots(
         if old.version == new.version:
             continue
         moved = old.place != new.place or old.number != new.number
-        field_changes = diff.diff_fields(_fields(old), _fields(new))
+        known = old.minerals is not None and new.minerals is not None
+        field_changes = diff.diff_fields(_fields(old, minerals=known), _fields(new, minerals=known))
         text_changed = old.body != new.body
         if not (text_changed or field_changes):
             continue

@@ -157,17 +157,35 @@ def provision_diff(provision: Provision, from_version: int, to_version: int) -> 
     )
 
 
+def mineral_names_by_version(history_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """The sorted mineral names each of these history rows records, in one query (none for none).
+
+    Meant for rows that recorded their minerals: any other comes back as an empty tuple.
+    """
+    names: dict[int, list[str]] = {pk: [] for pk in history_ids}
+    if history_ids:
+        links = HistoricalProvisionMinerals.objects.filter(history_id__in=history_ids)
+        for history_id, name in links.values_list("history_id", "mineral__name"):
+            if name is not None:  # a dangling id: see version_minerals
+                names[history_id].append(name)
+    return {pk: tuple(sorted(found)) for pk, found in names.items()}
+
+
 def provision_snapshots_as_of(
     agreement: Agreement, moment: datetime.datetime
 ) -> dict[int, Snapshot]:
-    """The agreement's provisions as they stood at `moment`, read from history (three queries)."""
+    """The agreement's provisions as they stood at `moment`, read from history, with the minerals
+    each version recorded (three queries at most, whatever the number of provisions)."""
     latest = (
         HistoricalProvision.objects.filter(agreement_id=agreement.pk, history_date__lte=moment)
         .values("id")
         .annotate(last=Max("history_id"))
         .values("last")
     )
-    records = HistoricalProvision.objects.filter(history_id__in=latest).exclude(history_type="-")
+    records = list(
+        HistoricalProvision.objects.filter(history_id__in=latest).exclude(history_type="-")
+    )
+    minerals = mineral_names_by_version([r.history_id for r in records if r.minerals_recorded])
     chapter_numbers = dict(Chapter.objects.filter(agreement=agreement).values_list("id", "number"))
     return {
         record.id: Snapshot(
@@ -181,6 +199,7 @@ def provision_snapshots_as_of(
             body=record.body,
             version=record.version,
             proposed_by_id=record.proposed_by_id,
+            minerals=minerals.get(record.history_id),
         )
         for record in records
     }

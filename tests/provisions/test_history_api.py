@@ -258,6 +258,88 @@ def test_agreement_compare_between_a_round_close_and_now(world, api, make_provis
     assert data["from"]["label"] == "close of Round 1"
 
 
+def compare_since(api, world, moment) -> dict:
+    from urllib.parse import quote
+
+    return (
+        api(world.user("US", "lead"))
+        .get(f"/api/v1/agreements/{world.agreement.pk}/compare/?from={quote(moment.isoformat())}")
+        .json()
+    )
+
+
+def test_agreement_compare_lists_mineral_changes_where_both_sides_recorded_them(
+    world, api, make_provision, cobalt
+):
+    negotiator = actor_for(world.user("US", "negotiator"))
+    only_minerals = make_provision(number="2.1", minerals=[world.mineral])
+    with_text = make_provision("Old.", number="2.2", minerals=[cobalt])
+    untouched = make_provision(number="2.3", minerals=[cobalt])
+    unknown_before = make_provision(number="2.4", minerals=[world.mineral])
+    forget_minerals(unknown_before, 1)
+    moment = timezone.now()
+
+    services.provision_update(
+        actor=negotiator,
+        provision=only_minerals,
+        expected_version=1,
+        minerals=[cobalt, world.mineral],
+    )
+    services.provision_update(
+        actor=negotiator, provision=with_text, expected_version=1, body="New.", minerals=[]
+    )
+    services.provision_update(
+        actor=negotiator, provision=untouched, expected_version=1, minerals=[cobalt]
+    )
+    services.provision_update(
+        actor=negotiator, provision=unknown_before, expected_version=1, minerals=[cobalt]
+    )
+
+    data = compare_since(api, world, moment)
+    by_id = {row["id"]: row for row in data["provisions"]}
+    assert by_id[only_minerals.pk]["kind"] == "changed"
+    assert by_id[only_minerals.pk]["fields"] == [
+        {"field": "minerals", "old": ["Lithium"], "new": ["Cobalt", "Lithium"]}
+    ]
+    assert by_id[only_minerals.pk]["diff"] == []
+    assert by_id[with_text.pk]["fields"] == [{"field": "minerals", "old": ["Cobalt"], "new": []}]
+    # A new version with the same minerals, and a change from unknown minerals: nothing to show.
+    assert untouched.pk not in by_id
+    assert unknown_before.pk not in by_id
+    assert data["summary"] == {"added": 0, "removed": 0, "changed": 2, "moved": 0}
+
+
+def test_agreement_compare_query_count_does_not_grow_with_provisions(
+    world, api, make_provision, cobalt, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    negotiator = actor_for(world.user("US", "negotiator"))
+
+    def add_and_edit(count: int):
+        made = [make_provision(minerals=[world.mineral]) for _ in range(count)]
+        forget_minerals(made[0], 1)
+        return made
+
+    def edit(provisions):
+        for provision in provisions:
+            services.provision_update(
+                actor=negotiator, provision=provision, expected_version=1, minerals=[cobalt]
+            )
+
+    first = add_and_edit(3)
+    moment = timezone.now()
+    edit(first)
+    with CaptureQueriesContext(connection) as few:
+        assert compare_since(api, world, moment)["summary"]["changed"] == 2
+    more = add_and_edit(20)
+    moment = timezone.now()
+    edit(more)
+    with django_assert_num_queries(len(few)):
+        assert compare_since(api, world, moment)["summary"]["changed"] == 19
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

@@ -167,6 +167,31 @@ def test_agreement_compare_page(world, client, make_provision, secretariat):
     assert bad.status_code == 400 and "There is no round 7" in bad.content.decode()
 
 
+def test_agreement_compare_page_shows_mineral_changes(world, client, make_provision):
+    from django.utils import timezone
+
+    from tests.factories import MineralFactory
+
+    cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
+    provision = make_provision(minerals=[world.mineral])
+    since = timezone.now()
+    services.provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        minerals=[world.mineral, cobalt],
+    )
+    client.force_login(world.user("JP", "observer"))
+    page = client.get(
+        f"/agreements/{world.agreement.pk}/compare/", {"from": since.isoformat(), "to": "now"}
+    ).content.decode()
+    assert "1 changed" in page
+    assert (
+        '<li>Minerals: <del class="diff-del">Lithium</del> → '
+        '<ins class="diff-ins">Cobalt, Lithium</ins></li>'
+    ) in page
+
+
 def test_history_page_is_paginated_and_compare_takes_version_numbers(world, client, make_provision):
     provision = make_provision("v1")
     actor = actor_for(world.user("US", "negotiator"))
