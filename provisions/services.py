@@ -296,11 +296,6 @@ def provision_revert(
     recorded (`minerals_recorded` false) do not say which minerals they covered: reverting to one
     keeps the current minerals.
     """
-    changes = {}
-    if record.minerals_recorded:
-        changes["minerals"] = Mineral.objects.filter(
-            pk__in=record.minerals.values("mineral_id")
-        ).order_by("pk")
     return provision_update(
         actor=actor,
         provision=provision,
@@ -312,7 +307,11 @@ def provision_revert(
         chapter=Chapter.objects.get(pk=record.chapter_id),
         number=record.number,
         order=record.order,
-        **changes,
+        minerals=(
+            Mineral.objects.filter(pk__in=record.minerals.values("mineral_id"))
+            if record.minerals_recorded
+            else None  # unchanged
+        ),
     )
 
 

@@ -1,8 +1,10 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from parties.access import actor_for
 from provisions import services
+from provisions.history import MineralsChangedOutsideAVersion
 from provisions.models import Provision
 
 
@@ -276,6 +278,23 @@ def test_a_refused_write_changes_no_minerals_and_writes_no_history(world, make_p
 
     assert list(provision.minerals.values_list("name", flat=True)) == ["Lithium"]
     assert minerals_by_version(provision) == {1: ["Lithium"], 2: ["Lithium"]}
+
+
+def test_minerals_changed_outside_a_version_are_refused_from_either_side(
+    world, make_provision, cobalt
+):
+    provision = make_provision(minerals=[world.mineral])
+
+    for change in (
+        lambda: provision.minerals.add(cobalt),
+        lambda: cobalt.provisions.add(provision),
+        lambda: provision.minerals.clear(),
+    ):
+        with pytest.raises(MineralsChangedOutsideAVersion), transaction.atomic():
+            change()
+
+    assert list(provision.minerals.values_list("name", flat=True)) == ["Lithium"]
+    assert minerals_by_version(provision) == {1: ["Lithium"]}
 
 
 def revert(world, provision, to_version: int):
