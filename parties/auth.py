@@ -7,6 +7,11 @@ empty and skips writes), and stopping, flushing or flapping Redis never resets i
 still locks after the failures it has seen itself. With Redis down an attacker therefore gets at
 most the limit times the number of web processes. The same rule guards the sign-in page and the
 API token endpoint.
+
+The price: a success clears the account's count in Redis and in the process that served it, but
+other processes keep the failures they saw until those expire (15 minutes), so a user who failed
+often just before may be locked a little sooner there. And the per-process memory is bounded: an
+attacker spraying thousands of new addresses could push an old count out of it (never out of Redis).
 """
 
 import hashlib
