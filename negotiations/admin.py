@@ -1,8 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from parties.access import actor_for
-from provisions.admin import ViewOnlyAdminMixin
+from provisions.admin import ViewOnlyAdminMixin, ViewOnlyHistoryAdmin
 
 from .models import ActionItem, Comment, Notification, Position, Round, Watch
 from .selectors import comment_list_for
@@ -15,7 +14,7 @@ class RoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+class PositionAdmin(ViewOnlyHistoryAdmin):
     """Internal notes are a delegation's own: the admin never shows them."""
 
     list_display = ["provision", "party", "stance", "updated_at"]
@@ -23,19 +22,8 @@ class PositionAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     exclude = ["internal_note"]
     history_list_display = ["stance", "history_party"]
 
-    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
-        """The history page lists what changed between versions: never the internal note."""
-        previous = None
-        for current in historical_records:
-            if previous is not None:
-                delta = previous.diff_against(
-                    current,
-                    excluded_fields=["internal_note"],
-                    foreign_keys_are_objs=foreign_keys_are_objs,
-                )
-                helper = self.get_historical_record_context_helper(request, previous)
-                previous.history_delta_changes = helper.context_for_delta_changes(delta)
-            previous = current
+    def fields_left_out_of_changes(self, older, newer) -> list[str]:
+        return ["internal_note"]
 
 
 @admin.register(Comment)

@@ -26,27 +26,37 @@ class ViewOnlyAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-@admin.register(Provision)
-class ProvisionAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["number", "heading", "agreement", "chapter", "status", "proposed_by", "version"]
-    list_filter = ["agreement", "status", "category", "proposed_by"]
-    search_fields = ["number", "heading", "body"]
-    history_list_display = ["version", "status", "bracket_count", "history_party"]
+class ViewOnlyHistoryAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+    """A versioned record's history, listing what changed between versions, except the fields
+    `fields_left_out_of_changes` names."""
+
+    def fields_left_out_of_changes(self, older, newer) -> list[str]:
+        return []
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
-        """What changed between versions; minerals only where both versions recorded them."""
         previous = None
         for current in historical_records:
             if previous is not None:
-                known = previous.minerals_recorded and current.minerals_recorded
                 delta = previous.diff_against(
                     current,
-                    excluded_fields=None if known else ["minerals"],
+                    excluded_fields=self.fields_left_out_of_changes(previous, current),
                     foreign_keys_are_objs=foreign_keys_are_objs,
                 )
                 helper = self.get_historical_record_context_helper(request, previous)
                 previous.history_delta_changes = helper.context_for_delta_changes(delta)
             previous = current
+
+
+@admin.register(Provision)
+class ProvisionAdmin(ViewOnlyHistoryAdmin):
+    list_display = ["number", "heading", "agreement", "chapter", "status", "proposed_by", "version"]
+    list_filter = ["agreement", "status", "category", "proposed_by"]
+    search_fields = ["number", "heading", "body"]
+    history_list_display = ["version", "status", "bracket_count", "history_party"]
+
+    def fields_left_out_of_changes(self, older, newer) -> list[str]:
+        # Minerals only where both versions recorded them.
+        return [] if older.minerals_recorded and newer.minerals_recorded else ["minerals"]
 
 
 @admin.register(Presence)
