@@ -21,10 +21,15 @@ def postgres(transactional_db):
 
 
 def run_writers(
-    provision_id: int, users, attempts_each: int, based_on: int | None = None
+    provision_id: int,
+    users,
+    attempts_each: int,
+    based_on: int | None = None,
+    mineral_sets: list[list] | None = None,
 ) -> Counter:
     """Each writer saves its own text, based on `based_on` (all the same version) or on the version
-    it has just read; returns the accepted/conflict counts."""
+    it has just read, and one of `mineral_sets` (its number in the reason) if given; returns the
+    accepted/conflict counts."""
     outcomes: Counter = Counter()
     lock = threading.Lock()
     start = threading.Barrier(len(users))
@@ -34,13 +39,21 @@ def run_writers(
             start.wait()
             for attempt in range(attempts_each):
                 provision = Provision.objects.get(pk=provision_id)
+                reason, minerals = f"writer {index} attempt {attempt}", {}
+                if mineral_sets:
+                    number = (index + attempt) % len(mineral_sets)
+                    reason, minerals = (
+                        f"{reason} minerals {number}",
+                        {"minerals": mineral_sets[number]},
+                    )
                 try:
                     services.provision_update(
                         actor=actor_for(user),
                         provision=provision,
                         expected_version=based_on or provision.version,
                         body=f"Text from writer {index}, attempt {attempt}.",
-                        reason=f"writer {index} attempt {attempt}",
+                        reason=reason,
+                        **minerals,
                     )
                     outcome = "accepted"
                 except services.VersionConflict:
@@ -81,3 +94,26 @@ def test_one_write_wins_per_version_and_history_holds_exactly_the_accepted(
     assert versions == list(range(1, accepted + 2))  # one row per version, none lost or doubled
     latest = provision.history.get(version=provision.version)
     assert latest.body == provision.body  # the row matches the text that won
+
+
+def test_concurrent_writes_of_minerals_record_each_versions_own(postgres, world, make_provision):
+    from tests.factories import MineralFactory
+
+    cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
+    mineral_sets = [[], [world.mineral], [world.mineral, cobalt]]
+    provision = make_provision("Original text.", minerals=[cobalt])
+    users = [world.user(code, "negotiator") for code in ("US", "EU")] * 4
+
+    outcomes = run_writers(provision.pk, users, attempts_each=4, mineral_sets=mineral_sets)
+    assert set(outcomes) <= {"accepted", "conflict"}, outcomes
+
+    provision.refresh_from_db()
+    rows = list(provision.history.order_by("version"))
+    assert [row.version for row in rows] == list(range(1, provision.version + 1))
+    for row in rows[1:]:
+        wanted = mineral_sets[int(row.history_change_reason.rsplit(" ", 1)[1])]
+        recorded = row.minerals.values_list("mineral_id", flat=True)
+        assert sorted(recorded) == sorted(m.pk for m in wanted), row.history_change_reason
+    assert sorted(rows[-1].minerals.values_list("mineral_id", flat=True)) == sorted(
+        provision.minerals.values_list("pk", flat=True)
+    )
