@@ -1,7 +1,7 @@
 """The consolidated text of an agreement at a point in time, read from history.
 
-Produces the plain `ConsolidatedText` the document builders render; three or four queries
-whatever the number of provisions.
+Produces the plain `ConsolidatedText` the document builders render, in a fixed number of queries
+whatever the number of provisions (eight at most, for a redline).
 """
 
 import datetime
@@ -32,8 +32,16 @@ def _article(snapshot: Snapshot, party_codes: dict[int, str], **extra) -> Articl
         proposed_by=party_codes.get(snapshot.proposed_by_id),
         body=snapshot.body,
         version=snapshot.version,
+        minerals=snapshot.minerals,
         **extra,
     )
+
+
+def _minerals_changed(before: Snapshot, after: Snapshot) -> bool:
+    """Whether the minerals changed; never where either side's are unknown (not recorded)."""
+    if before.minerals is None or after.minerals is None:
+        return False
+    return before.minerals != after.minerals
 
 
 def _articles(
@@ -54,7 +62,9 @@ def _articles(
         before = base_live.get(pk)
         if before is None:
             change = "added"
-        elif (before.body, before.heading) != (snapshot.body, snapshot.heading):
+        elif (before.body, before.heading) != (snapshot.body, snapshot.heading) or (
+            _minerals_changed(before, snapshot)
+        ):
             change = "changed"
         else:
             change = "unchanged"
@@ -67,6 +77,7 @@ def _articles(
                     change=change,
                     base_body=before.body if before else None,
                     base_heading=before.heading if before else None,
+                    base_minerals=before.minerals if before else None,
                 ),
             )
         )
@@ -81,6 +92,7 @@ def _articles(
                         change="removed",
                         base_body=before.body,
                         base_heading=before.heading,
+                        base_minerals=before.minerals,
                     ),
                 )
             )

@@ -23,7 +23,7 @@ from .rendering import (
     BuiltDocument,
     HeadingPiece,
     Para,
-    article_change_note,
+    article_notes,
     article_paragraphs,
     attribution,
     base_point,
@@ -205,7 +205,8 @@ def _article(
     else:
         _text(heading, article.heading)
     paragraphs = article_paragraphs(text, article)
-    note = article_change_note(article) if text.variant == "redline" else None
+    # One subheading at most: the notes share it.
+    note = " ".join(article_notes(article)) if text.variant == "redline" else None
     if not article.included:
         _sub(_sub(element, "content"), "p", "Under negotiation.")
         return

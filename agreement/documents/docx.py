@@ -36,6 +36,7 @@ from .rendering import (
     Run,
     article_label,
     article_meta,
+    article_minerals_note,
     article_paragraphs,
     article_title,
     attribution,
@@ -132,6 +133,11 @@ class _BodyWriter:
         elif self.redline and article.change == "removed":
             whole = "delete"
         parts.append(self._heading(article, whole))
+        # Added and removed articles are whole tracked changes; a change of minerals is not
+        # text, so it is a note.
+        note = article_minerals_note(article) if self.redline else None
+        if note:
+            parts.append(self.paragraph(note, size=16, italic=True))
         meta = article_meta(self.text, article)
         if meta:
             parts.append(self.paragraph(meta, size=16, italic=True))

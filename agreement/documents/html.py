@@ -28,6 +28,7 @@ from .rendering import (
     article_change_note,
     article_label,
     article_meta,
+    article_notes,
     article_paragraphs,
     article_title,
     attribution,
@@ -286,8 +287,7 @@ class HtmlWriter:
             classes += f" article-{article.change}"
         out.append(f'<section class="{classes}" id="{numbered_article.id}">\n')
         out.append(f'<h3 class="article-title">{self._heading(article)}</h3>\n')
-        note = article_change_note(article) if self.redline else None
-        if note:
+        for note in article_notes(article) if self.redline else ():
             out.append(f'<p class="change-note">{html.escape(note)}</p>\n')
         meta = article_meta(text, article)
         if meta:

@@ -11,8 +11,10 @@ Shape (``schema`` names the version; fields are only ever added)::
 
 ``body`` is bracket notation (null for an article the agreed variant only lists). The
 negotiating variant adds ``brackets`` (counts in total, unattributed and by party); the redline
-variant adds ``change``, ``base_heading``, ``base_body`` and ``diff`` (``[{op, text}]``, the
-same operations as the API's version diff).
+variant adds ``change``, ``base_heading``, ``base_body``, ``diff`` (``[{op, text}]``, the
+same operations as the API's version diff), and ``minerals`` and ``base_minerals``: sorted names
+of the minerals covered now and at the base point, null where that version did not record them
+(unknown) and, for ``base_minerals``, where the article did not exist then.
 """
 
 from __future__ import annotations
@@ -87,4 +89,10 @@ def _article(text: ConsolidatedText, article: ArticleEntry) -> dict[str, Any]:
         data["base_heading"] = article.base_heading
         data["base_body"] = article.base_body
         data["diff"] = [op.as_dict() for op in article_ops(article)]
+        data["minerals"] = _names(article.minerals)
+        data["base_minerals"] = _names(article.base_minerals)
     return data
+
+
+def _names(minerals: tuple[str, ...] | None) -> list[str] | None:
+    return None if minerals is None else list(minerals)

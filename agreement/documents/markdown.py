@@ -18,9 +18,9 @@ from .rendering import (
     HeadingPiece,
     Para,
     Run,
-    article_change_note,
     article_label,
     article_meta,
+    article_notes,
     article_paragraphs,
     article_title,
     attribution,
@@ -117,8 +117,7 @@ def _article(out: list[str], text: ConsolidatedText, article: ArticleEntry) -> N
     if text.variant == "redline":
         label = escape_line(article_label(article))
         out.append(f"### {label} {_changes(heading_pieces(article))}\n\n")
-        note = article_change_note(article)
-        if note:
+        for note in article_notes(article):
             out.append(f"*{escape_line(note)}*\n\n")
     else:
         out.append(f"### {escape_line(article_title(article))}\n\n")

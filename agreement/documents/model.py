@@ -30,6 +30,9 @@ class ArticleEntry:
     `included=False` and is listed by number and heading as under negotiation. In the redline
     variant, `base_body` is the text at the base point (None when the article did not exist then)
     and `change` says what happened to it since.
+
+    `minerals` are the sorted names of the minerals the article covers, `base_minerals` (redline)
+    those it covered at the base point; None where that version did not record them (unknown).
     """
 
     number: str
@@ -44,6 +47,8 @@ class ArticleEntry:
     base_body: str | None = None
     base_heading: str | None = None
     change: Change = "unchanged"
+    minerals: tuple[str, ...] | None = None
+    base_minerals: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

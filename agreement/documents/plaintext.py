@@ -16,9 +16,9 @@ from .rendering import (
     HeadingPiece,
     Para,
     Run,
-    article_change_note,
     article_label,
     article_meta,
+    article_notes,
     article_paragraphs,
     article_title,
     attribution,
@@ -73,8 +73,8 @@ def _article(out: list[str], text: ConsolidatedText, article: ArticleEntry) -> N
     else:
         title = article_title(article)
     out.append(_underlined(title, "-"))
-    note = article_change_note(article) if text.variant == "redline" else None
-    for line in (note, article_meta(text, article)):
+    notes = article_notes(article) if text.variant == "redline" else []
+    for line in (*notes, article_meta(text, article)):
         if line:
             out.append(_wrap(f"({line})") + "\n")
     for paragraph in article_paragraphs(text, article):

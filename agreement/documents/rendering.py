@@ -226,6 +226,31 @@ def article_change_note(article: ArticleEntry) -> str | None:
     return {"added": ADDED_NOTE, "removed": REMOVED_NOTE}.get(article.change)
 
 
+def article_minerals_note(article: ArticleEntry) -> str | None:
+    """ "Minerals covered: Cobalt added; Nickel removed." for a changed article in the redline
+    variant whose minerals changed since the base point, else None.
+
+    None too when either side's minerals are unknown (a version written before they were
+    recorded): the redline does not claim a change it cannot know.
+    """
+    if article.change != "changed" or article.minerals is None or article.base_minerals is None:
+        return None
+    added = [name for name in article.minerals if name not in article.base_minerals]
+    removed = [name for name in article.base_minerals if name not in article.minerals]
+    parts = []
+    if added:
+        parts.append(f"{', '.join(added)} added")
+    if removed:
+        parts.append(f"{', '.join(removed)} removed")
+    return f"Minerals covered: {'; '.join(parts)}." if parts else None
+
+
+def article_notes(article: ArticleEntry) -> list[str]:
+    """The notes under an article heading in the redline variant: what happened to the article,
+    and what changed in its minerals."""
+    return [note for note in (article_change_note(article), article_minerals_note(article)) if note]
+
+
 # A blank line (possibly holding spaces) separates paragraphs; the whitespace after it belongs
 # to the break too, so the next paragraph starts at its first character.
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")

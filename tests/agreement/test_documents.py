@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from agreement.documents import FORMATS, BuiltDocument, build
 from agreement.documents.model import ArticleEntry, ChapterEntry, ConsolidatedText, PartyEntry
-from agreement.documents.rendering import redline_paragraphs
+from agreement.documents.rendering import article_minerals_note, redline_paragraphs
 from provisions.diff import diff_text
 
 UTC = datetime.UTC
@@ -578,6 +578,84 @@ def test_akoma_ntoso_keeps_ids_unique_for_repeated_numbers(akn_schema):
     text = make_text()
     root = etree.fromstring(build("akn", with_article(text, text.chapters[0].articles[0])).content)
     assert akn_schema.validate(root), akn_schema.error_log
+
+
+# --- Minerals in the redline ------------------------------------------------------------------
+
+OFFTAKE = "The Parties shall encourage offtake agreements."
+MINERALS_NOTE = "Minerals covered: Cobalt added; Nickel removed."
+
+
+def minerals_changed(**fields) -> ArticleEntry:
+    """An article whose minerals alone changed since the base point."""
+    defaults = {
+        "base_body": OFFTAKE,
+        "base_heading": "Offtake",
+        "change": "changed",
+        "minerals": ("Cobalt", "Lithium"),
+        "base_minerals": ("Lithium", "Nickel"),
+    }
+    return article("1.3", "Offtake", OFFTAKE, **{**defaults, **fields})
+
+
+@pytest.mark.parametrize(
+    ("fields", "note"),
+    [
+        ({}, MINERALS_NOTE),
+        ({"minerals": ()}, "Minerals covered: Lithium, Nickel removed."),
+        ({"base_minerals": ()}, "Minerals covered: Cobalt, Lithium added."),
+        ({"minerals": ("Lithium", "Nickel")}, None),
+        ({"base_minerals": None}, None),  # unknown at the base point: no change claimed
+        ({"minerals": None}, None),
+        ({"change": "added", "base_body": None, "base_minerals": None}, None),
+        ({"change": "unchanged"}, None),
+    ],
+)
+def test_minerals_note_names_what_was_added_and_removed(fields, note):
+    assert article_minerals_note(minerals_changed(**fields)) == note
+
+
+def readable_text(fmt: str, text: ConsolidatedText) -> str:
+    """What a reader sees of ``text`` built as ``fmt``, whitespace collapsed."""
+    document = build(fmt, text)
+    if fmt == "pdf":
+        pages = PdfReader(io.BytesIO(document.content)).pages
+        return " ".join("".join(page.extract_text() for page in pages).split())
+    return " ".join(text_of(document).split())
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "txt", "pdf"])
+def test_redline_notes_mineral_changes_once(fmt):
+    changed = readable_text(fmt, with_article(make_text("redline"), minerals_changed()))
+    assert changed.count(MINERALS_NOTE) == 1
+    unknown = with_article(make_text("redline"), minerals_changed(base_minerals=None))
+    assert "Minerals covered" not in readable_text(fmt, unknown)
+
+
+def test_docx_redline_notes_mineral_changes_as_a_paragraph_not_a_tracked_change():
+    xml = document_xml(
+        build("docx", with_article(make_text("redline"), minerals_changed())).content
+    )
+    paragraph = next(p for p in xml.split("<w:p>") if MINERALS_NOTE in p)
+    assert "<w:ins " not in paragraph and "<w:del " not in paragraph
+
+
+def test_json_redline_gives_the_minerals_on_both_sides():
+    text = with_article(make_text("redline"), minerals_changed(base_minerals=None))
+    articles = json.loads(build("json", text).content)["chapters"][0]["articles"]
+    offtake = next(a for a in articles if a["number"] == "1.3")
+    assert (offtake["minerals"], offtake["base_minerals"]) == (["Cobalt", "Lithium"], None)
+    negotiating = json.loads(build("json", make_text()).content)["chapters"][0]["articles"]
+    assert "minerals" not in negotiating[0]
+
+
+def test_akoma_ntoso_redline_notes_mineral_changes(akn_schema):
+    text = with_article(make_text("redline"), minerals_changed())
+    root = etree.fromstring(build("akn", text).content)
+    assert akn_schema.validate(root), akn_schema.error_log
+    namespaces = {"a": "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"}
+    subheadings = [element.text for element in root.iterfind(".//a:subheading", namespaces)]
+    assert MINERALS_NOTE in subheadings
 
 
 # --- Shared rendering -------------------------------------------------------------------------

@@ -195,6 +195,90 @@ def test_redline_since_a_round(world, api, closed_round):
     assert "Round 1" in json.dumps(document)
 
 
+@pytest.mark.parametrize("fmt", ["json", "md"])
+def test_redline_shows_mineral_changes_where_both_sides_recorded_them(
+    world, api, closed_round, fmt
+):
+    from provisions.selectors import HistoricalProvisionMinerals
+    from tests.factories import MineralFactory
+
+    cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
+    negotiator = actor_for(world.user("EU", "negotiator"))
+    offtake = world.agreement.provisions.get(number="2.2")
+    provision_services.provision_update(
+        actor=negotiator, provision=offtake, expected_version=1, minerals=[cobalt]
+    )
+    # 2.1's version at the close predates recording minerals: its new ones are no change.
+    at_close = world.agreement.provisions.get(number="2.1").history.get(version=1)
+    HistoricalProvisionMinerals.objects.filter(history_id=at_close.history_id).delete()
+    type(at_close).objects.filter(pk=at_close.pk).update(minerals_recorded=False)
+    provision_services.provision_update(
+        actor=negotiator,
+        provision=world.agreement.provisions.get(number="2.1"),
+        expected_version=2,
+        minerals=[world.mineral],
+    )
+
+    response = request(
+        api,
+        world.user("US", "lead"),
+        agreement=world.agreement.pk,
+        format=fmt,
+        variant="redline",
+        base_round=closed_round.pk,
+    )
+    content = _text_of(ExportJob.objects.get(pk=response.json()["id"]))
+    if fmt == "md":
+        assert content.count("Minerals covered:") == 1
+        assert "*Minerals covered: Cobalt added.*" in content
+        return
+    articles = {
+        a["number"]: a for chapter in json.loads(content)["chapters"] for a in chapter["articles"]
+    }
+    assert articles["2.2"]["change"] == "changed"  # its minerals alone changed
+    assert (articles["2.2"]["base_minerals"], articles["2.2"]["minerals"]) == ([], ["Cobalt"])
+    assert (articles["2.1"]["base_minerals"], articles["2.1"]["minerals"]) == (None, ["Lithium"])
+
+
+def test_redline_text_is_read_in_queries_that_do_not_grow_with_provisions(
+    world, secretariat, make_provision, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from agreement.consolidation import consolidated_text
+
+    def redline_since(moment) -> ExportJob:
+        return ExportJob(
+            agreement=world.agreement,
+            requested_by=secretariat,
+            format="json",
+            variant="redline",
+            as_of=timezone.now(),
+            base_at=moment,
+        )
+
+    def table_and_edit(count: int):
+        made = [make_provision(minerals=[world.mineral]) for _ in range(count)]
+        moment = timezone.now()
+        for provision in made:
+            provision_services.provision_update(
+                actor=actor_for(world.user("US", "negotiator")),
+                provision=provision,
+                expected_version=1,
+                minerals=[],
+            )
+        return moment
+
+    job = redline_since(table_and_edit(2))
+    with CaptureQueriesContext(connection) as few:
+        consolidated_text(job)
+    job = redline_since(table_and_edit(20))
+    with django_assert_num_queries(len(few)):
+        text = consolidated_text(job)
+    assert sum(article.change == "changed" for article in text.articles()) == 20
+
+
 def _text_of(job: ExportJob) -> str:
     content = job.file.read()
     if job.format == "docx":
