@@ -29,7 +29,14 @@ from .selectors import (
     provision_history,
     provision_list_for,
     text_check,
+    version_minerals,
 )
+
+
+def with_minerals(history) -> list[tuple[object, list[str] | None]]:
+    """History rows (as `provision_history` reads them) paired with their minerals, for
+    `_history_table.html`."""
+    return [(record, version_minerals(record)) for record in history]
 
 
 def rendered_text(body: str) -> dict:
@@ -105,7 +112,7 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
             else None,
             positions=[(p, actor.sees_delegation_material_of(p.party_id)) for p in positions],
             comments=comment_list_for(actor).filter(provision=self.provision),
-            history=provision_history(self.provision)[:10],
+            history=with_minerals(provision_history(self.provision)[:10]),
             watch=watch_list_for(actor).filter(provision=self.provision).first(),
         )
         return context
@@ -274,7 +281,8 @@ class ProvisionPresenceView(ProvisionMixin, View):
 
 
 class ProvisionHistoryView(ProvisionMixin, View):
-    """Every version with author, party, time, reason, status and brackets; pick two to compare."""
+    """Every version with author, party, time, reason, status, brackets and minerals; pick two
+    to compare."""
 
     page_size = 50
 
@@ -285,7 +293,9 @@ class ProvisionHistoryView(ProvisionMixin, View):
             request,
             "provisions/provision_history.html",
             self.page_context(
-                history=page.object_list, page_obj=page, is_paginated=page.has_other_pages()
+                history=with_minerals(page.object_list),
+                page_obj=page,
+                is_paginated=page.has_other_pages(),
             ),
         )
 

@@ -137,6 +137,59 @@ def test_compare_page_shows_mineral_changes_only_where_both_versions_recorded_th
     assert "Minerals are not compared: version 1 was written before history recorded them" in page
 
 
+def test_history_pages_show_each_versions_minerals(world, client, make_provision):
+    from provisions.selectors import HistoricalProvisionMinerals
+    from tests.factories import MineralFactory
+
+    cobalt = MineralFactory(agreement=world.agreement, name="Cobalt <b>")
+    negotiator = actor_for(world.user("US", "negotiator"))
+    provision = make_provision(minerals=[world.mineral])
+    provision = services.provision_update(
+        actor=negotiator, provision=provision, expected_version=1, minerals=[cobalt, world.mineral]
+    )
+    provision = services.provision_update(
+        actor=negotiator, provision=provision, expected_version=2, minerals=[]
+    )
+    first = provision.history.get(version=1)
+    HistoricalProvisionMinerals.objects.filter(history_id=first.history_id).delete()
+    type(first).objects.filter(pk=first.pk).update(minerals_recorded=False)
+    client.force_login(world.user("JP", "observer"))
+
+    for url in (f"/provisions/{provision.pk}/history/", f"/provisions/{provision.pk}/"):
+        page = client.get(url).content.decode()
+        assert '<th scope="col">Minerals</th>' in page
+        cells = [row.split("</td>")[6] for row in page.split("<tr><td>")[1:]]
+        assert [cell.strip().removeprefix("<td>") for cell in cells] == [
+            '<span class="muted">none</span>',
+            "Cobalt &lt;b&gt;, Lithium",
+            '<span class="muted" title="This version was written before history recorded '
+            'minerals">not recorded</span>',
+        ]
+
+
+def test_history_page_query_count_does_not_grow_with_versions(
+    world, client, make_provision, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    provision = make_provision(minerals=[world.mineral])
+    client.force_login(world.user("US", "reviewer"))
+    url = f"/provisions/{provision.pk}/history/"
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    negotiator = actor_for(world.user("US", "negotiator"))
+    for version in range(1, 20):
+        provision = services.provision_update(
+            actor=negotiator,
+            provision=provision,
+            expected_version=version,
+            minerals=[] if version % 2 else [world.mineral],
+        )
+    with django_assert_num_queries(len(few)):
+        assert client.get(url).status_code == 200
+
+
 def test_agreement_compare_page(world, client, make_provision, secretariat):
     from django.utils import timezone
 
