@@ -158,9 +158,11 @@ def provision_diff(provision: Provision, from_version: int, to_version: int) -> 
 
 
 def mineral_names_by_version(history_ids: list[int]) -> dict[int, tuple[str, ...]]:
-    """The sorted mineral names each of these history rows records, in one query (none for none).
+    """The sorted mineral names each of these history rows records, in one query (none when
+    there are no rows).
 
-    Meant for rows that recorded their minerals: any other comes back as an empty tuple.
+    Meant for rows that recorded their minerals (`minerals_recorded`): any other would come back
+    as an empty tuple, which reads as "none" rather than "unknown".
     """
     names: dict[int, list[str]] = {pk: [] for pk in history_ids}
     if history_ids:
