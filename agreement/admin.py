@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from provisions.models import Provision
+from provisions.selectors import mineral_ever_covered
 
 from .models import Agreement, Chapter, ExportJob, Mineral, Participation
 
@@ -45,16 +45,8 @@ class MineralAdmin(admin.ModelAdmin):
         # Versions name their minerals by id: a mineral any version covered must stay, or history
         # and archives of the agreement would point at nothing.
         return super().has_delete_permission(request, obj) and not (
-            obj is not None and _ever_covered(obj)
+            obj is not None and mineral_ever_covered(obj)
         )
-
-
-def _ever_covered(mineral: Mineral) -> bool:
-    versions = Provision.history.model._meta.get_field("historicalprovision_minerals")
-    return (
-        Provision.minerals.through.objects.filter(mineral=mineral).exists()
-        or versions.related_model.objects.filter(mineral=mineral).exists()
-    )
 
 
 @admin.register(ExportJob)

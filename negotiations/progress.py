@@ -16,8 +16,8 @@ from django.db.models import Max
 from agreement.models import Agreement
 from provisions import brackets
 from provisions.compare import Snapshot
-from provisions.models import AGREED_STATUSES, Provision, Status
-from provisions.selectors import HistoricalProvision, provision_snapshots_as_of
+from provisions.models import AGREED_STATUSES, HistoricalProvision, Provision, Status
+from provisions.selectors import provision_snapshots_as_of
 
 
 @dataclass(frozen=True)

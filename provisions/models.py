@@ -119,6 +119,11 @@ class Provision(models.Model):
 PRESENCE_LEASE = datetime.timedelta(seconds=45)
 
 
+# The history tables simple-history builds: a row per version, and a row per mineral it covered.
+HistoricalProvision = Provision.history.model
+HistoricalProvisionMineral = HistoricalProvision.minerals.model
+
+
 class Presence(models.Model):
     """Who has a provision open, and since when they are editing it: a lease renewed by the page.
 

@@ -8,17 +8,13 @@ from django.db.models import Max, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from agreement.models import Agreement, Chapter
+from agreement.models import Agreement, Chapter, Mineral
 from agreement.selectors import agreement_list_for, agreement_party_codes
 from parties.access import Actor
 
 from . import brackets, diff
 from .compare import ProvisionChange, Snapshot, compare_snapshots
-from .models import PRESENCE_LEASE, Provision
-
-HistoricalProvision = Provision.history.model
-# One row per mineral a version covered (simple-history's m2m history; see provisions/services.py).
-HistoricalProvisionMinerals = HistoricalProvision.minerals.model
+from .models import PRESENCE_LEASE, HistoricalProvision, HistoricalProvisionMineral, Provision
 
 
 def provision_list_for(actor: Actor) -> QuerySet[Provision]:
@@ -65,6 +61,14 @@ def mineral_ids_by_provision(provision_ids: list[int]) -> dict[int, list[int]]:
     return minerals
 
 
+def mineral_ever_covered(mineral: Mineral) -> bool:
+    """Whether any provision covers the mineral, or any version of one did."""
+    return (
+        Provision.minerals.through.objects.filter(mineral=mineral).exists()
+        or HistoricalProvisionMineral.objects.filter(mineral=mineral).exists()
+    )
+
+
 def provision_get_for(actor: Actor, pk: int) -> Provision:
     """One provision, with its agreement (its pages show the agreement's navigation)."""
     return get_object_or_404(provision_list_for(actor).select_related("agreement"), pk=pk)
@@ -76,7 +80,7 @@ def _with_minerals(records: QuerySet) -> QuerySet:
     return records.prefetch_related(
         Prefetch(
             "historicalprovision_minerals_set",
-            queryset=HistoricalProvisionMinerals.objects.select_related("mineral"),
+            queryset=HistoricalProvisionMineral.objects.select_related("mineral"),
             to_attr="mineral_links",
         )
     )
@@ -166,7 +170,7 @@ def mineral_names_by_version(history_ids: list[int]) -> dict[int, tuple[str, ...
     """
     names: dict[int, list[str]] = {pk: [] for pk in history_ids}
     if history_ids:
-        links = HistoricalProvisionMinerals.objects.filter(history_id__in=history_ids)
+        links = HistoricalProvisionMineral.objects.filter(history_id__in=history_ids)
         for history_id, name in links.values_list("history_id", "mineral__name"):
             if name is not None:  # a dangling id: see version_minerals
                 names[history_id].append(name)

@@ -14,7 +14,7 @@ from django.db import DatabaseError, models, transaction
 
 from negotiations.models import ActionItem, Comment, Position, Round
 from parties.models import Membership, Party
-from provisions.models import Provision
+from provisions.models import HistoricalProvision, HistoricalProvisionMineral, Provision
 
 from ..models import Agreement, Chapter, Mineral, Participation
 from .parse import Node, check_header, check_keys, load_document, upgrade
@@ -45,8 +45,6 @@ from .schema import (
     ArchiveError,
     Field,
     HistoricalPosition,
-    HistoricalProvision,
-    HistoricalProvisionMineral,
 )
 from .write import archive_document
 

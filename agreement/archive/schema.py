@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from negotiations.models import Position
-from provisions.models import Provision
 
 FORMAT_NAME = "critical-minerals-archive"
 FORMAT_VERSION = 2
@@ -21,10 +20,7 @@ ABOUT = (
     "`manage.py restore_agreement`; see docs/archive.md. "
     "Holds every delegation's internal material: handle as restricted."
 )
-HistoricalProvision = Provision.history.model
 HistoricalPosition = Position.history.model
-# One row per mineral a provision version covered.
-HistoricalProvisionMineral = HistoricalProvision.minerals.model
 
 
 class ArchiveError(Exception):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from negotiations.models import Comment, Position
 from parties.models import Membership, Party
+from provisions.models import HistoricalProvision, HistoricalProvisionMineral
 
 from ..models import Agreement
 from .schema import (
@@ -45,8 +46,6 @@ from .schema import (
     ArchiveError,
     Field,
     HistoricalPosition,
-    HistoricalProvision,
-    HistoricalProvisionMineral,
     count_records,
 )
 

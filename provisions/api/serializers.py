@@ -6,7 +6,7 @@ from config.serializers import ChoiceField, ModelSerializer
 from parties.models import Party
 
 from ..models import Provision, Status
-from ..selectors import mineral_ids_by_provision, version_minerals
+from ..selectors import version_minerals
 
 
 class ProvisionSerializer(ModelSerializer):
@@ -55,13 +55,13 @@ class ProvisionSerializer(ModelSerializer):
 _TIMESTAMP = serializers.DateTimeField()
 
 
-def provision_rows(values: list[dict]) -> list[dict]:
-    """ProvisionSerializer's representation of provisions read with `provision_values`.
+def provision_rows(values: list[dict], minerals: dict[int, list[int]]) -> list[dict]:
+    """ProvisionSerializer's representation of provisions read with `provision_values`, given
+    their `mineral_ids_by_provision`.
 
-    The list API prints 50 provisions a page; building them from plain values instead of model
-    instances and serializer fields is several times cheaper. A test keeps the two equal.
+    The list API prints 50 provisions a page; fetching and building them from plain values takes
+    about half the time of model instances and serializer fields. A test keeps the two equal.
     """
-    minerals = mineral_ids_by_provision([value["id"] for value in values])
     return [
         {
             "id": value["id"],

@@ -11,6 +11,7 @@ from parties.access import actor_for
 from .. import diff, services
 from ..filters import ProvisionFilter
 from ..selectors import (
+    mineral_ids_by_provision,
     provision_diff,
     provision_history,
     provision_list_for,
@@ -95,7 +96,8 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(provision_values(self.filter_queryset(self.get_queryset())))
-        return self.get_paginated_response(provision_rows(page))
+        minerals = mineral_ids_by_provision([value["id"] for value in page])
+        return self.get_paginated_response(provision_rows(page, minerals))
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)

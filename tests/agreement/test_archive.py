@@ -15,7 +15,12 @@ from agreement.models import Agreement, Chapter, ExportJob, Mineral, Participati
 from negotiations.models import ActionItem, Comment, Notification, Position, Round, Watch
 from parties.access import actor_for
 from parties.models import Membership, Party
-from provisions.models import TEXT_FROZEN_STATUSES, Presence, Provision
+from provisions.models import (
+    TEXT_FROZEN_STATUSES,
+    HistoricalProvisionMineral,
+    Presence,
+    Provision,
+)
 from provisions.services import provision_update
 
 User = get_user_model()
@@ -33,7 +38,7 @@ AGREEMENT_DATA = [
     Position.history.model,
     Provision,
     Provision.history.model,
-    Provision.history.model.minerals.model,
+    HistoricalProvisionMineral,
     Round,
     Mineral,
     Chapter,
@@ -307,7 +312,7 @@ def test_a_version_1_archive_restores_with_version_minerals_not_recorded(demo_ar
     assert Provision.minerals.through.objects.count() == links
     assert Provision.history.count() == document["counts"]["provision_versions"]
     assert not Provision.history.filter(minerals_recorded=True).exists()
-    assert not Provision.history.model.minerals.model.objects.exists()
+    assert not HistoricalProvisionMineral.objects.exists()
 
 
 @pytest.mark.django_db

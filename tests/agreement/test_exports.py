@@ -199,7 +199,7 @@ def test_redline_since_a_round(world, api, closed_round):
 def test_redline_shows_mineral_changes_where_both_sides_recorded_them(
     world, api, closed_round, fmt
 ):
-    from provisions.selectors import HistoricalProvisionMinerals
+    from provisions.models import HistoricalProvisionMineral
     from tests.factories import MineralFactory
 
     cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
@@ -210,7 +210,7 @@ def test_redline_shows_mineral_changes_where_both_sides_recorded_them(
     )
     # 2.1's version at the close predates recording minerals: its new ones are no change.
     at_close = world.agreement.provisions.get(number="2.1").history.get(version=1)
-    HistoricalProvisionMinerals.objects.filter(history_id=at_close.history_id).delete()
+    HistoricalProvisionMineral.objects.filter(history_id=at_close.history_id).delete()
     type(at_close).objects.filter(pk=at_close.pk).update(minerals_recorded=False)
     provision_services.provision_update(
         actor=negotiator,

@@ -133,10 +133,10 @@ def mineral_edits(world, make_provision, cobalt):
 
 def forget_minerals(provision, version: int) -> None:
     """Make a version look as if written before history recorded minerals."""
-    from provisions.selectors import HistoricalProvisionMinerals
+    from provisions.models import HistoricalProvisionMineral
 
     record = provision.history.get(version=version)
-    HistoricalProvisionMinerals.objects.filter(history_id=record.history_id).delete()
+    HistoricalProvisionMineral.objects.filter(history_id=record.history_id).delete()
     type(record).objects.filter(pk=record.pk).update(minerals_recorded=False)
 
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from parties.access import actor_for
 from provisions import services
 from provisions.history import MineralsChangedOutsideAVersion
-from provisions.models import Provision
+from provisions.models import HistoricalProvisionMineral, Provision
 
 
 def test_create_records_version_one_with_author_party_and_reason(world, make_provision):
@@ -382,7 +382,7 @@ def test_migration_records_the_latest_versions_minerals_and_marks_older_rows_unk
     )
     untouched = make_provision()
     # As the tables stood before the migration: no mineral rows in history.
-    Provision.history.model.minerals.model.objects.all().delete()
+    HistoricalProvisionMineral.objects.all().delete()
 
     migration.record_what_is_known(apps, None)
 

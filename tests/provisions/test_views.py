@@ -102,7 +102,7 @@ def test_history_and_compare_pages(world, client, make_provision):
 def test_compare_page_shows_mineral_changes_only_where_both_versions_recorded_them(
     world, client, make_provision
 ):
-    from provisions.selectors import HistoricalProvisionMinerals
+    from provisions.models import HistoricalProvisionMineral
     from tests.factories import MineralFactory
 
     cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
@@ -130,7 +130,7 @@ def test_compare_page_shows_mineral_changes_only_where_both_versions_recorded_th
     )
 
     first = provision.history.get(version=1)
-    HistoricalProvisionMinerals.objects.filter(history_id=first.history_id).delete()
+    HistoricalProvisionMineral.objects.filter(history_id=first.history_id).delete()
     type(first).objects.filter(pk=first.pk).update(minerals_recorded=False)
     page = compare(1, 2)
     assert "<td>Minerals</td>" not in page
@@ -138,7 +138,7 @@ def test_compare_page_shows_mineral_changes_only_where_both_versions_recorded_th
 
 
 def test_history_pages_show_each_versions_minerals(world, client, make_provision):
-    from provisions.selectors import HistoricalProvisionMinerals
+    from provisions.models import HistoricalProvisionMineral
     from tests.factories import MineralFactory
 
     cobalt = MineralFactory(agreement=world.agreement, name="Cobalt <b>")
@@ -151,7 +151,7 @@ def test_history_pages_show_each_versions_minerals(world, client, make_provision
         actor=negotiator, provision=provision, expected_version=2, minerals=[]
     )
     first = provision.history.get(version=1)
-    HistoricalProvisionMinerals.objects.filter(history_id=first.history_id).delete()
+    HistoricalProvisionMineral.objects.filter(history_id=first.history_id).delete()
     type(first).objects.filter(pk=first.pk).update(minerals_recorded=False)
     client.force_login(world.user("JP", "observer"))
 
