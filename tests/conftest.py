@@ -25,6 +25,15 @@ from tests.factories import (
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def forget_minerals(provision, version: int) -> None:
+    """Make a version look as if written before history recorded minerals."""
+    from provisions.models import HistoricalProvisionMineral
+
+    record = provision.history.get(version=version)
+    HistoricalProvisionMineral.objects.filter(history_id=record.history_id).delete()
+    type(record).objects.filter(pk=record.pk).update(minerals_recorded=False)
+
+
 def need_service(reason: str) -> None:
     """Skip when a real service is missing, or fail when CI said the services must be there."""
     if REQUIRE_SERVICES:

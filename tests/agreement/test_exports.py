@@ -14,6 +14,7 @@ from agreement.models import ExportJob
 from negotiations.services import comment_create, position_record, round_close, round_create
 from parties.access import actor_for
 from provisions import services as provision_services
+from tests.conftest import forget_minerals
 
 SECRET = "ZX-DELEGATION-ONLY-7731"
 
@@ -199,7 +200,6 @@ def test_redline_since_a_round(world, api, closed_round):
 def test_redline_shows_mineral_changes_where_both_sides_recorded_them(
     world, api, closed_round, fmt
 ):
-    from provisions.models import HistoricalProvisionMineral
     from tests.factories import MineralFactory
 
     cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
@@ -209,9 +209,7 @@ def test_redline_shows_mineral_changes_where_both_sides_recorded_them(
         actor=negotiator, provision=offtake, expected_version=1, minerals=[cobalt]
     )
     # 2.1's version at the close predates recording minerals: its new ones are no change.
-    at_close = world.agreement.provisions.get(number="2.1").history.get(version=1)
-    HistoricalProvisionMineral.objects.filter(history_id=at_close.history_id).delete()
-    type(at_close).objects.filter(pk=at_close.pk).update(minerals_recorded=False)
+    forget_minerals(world.agreement.provisions.get(number="2.1"), 1)
     provision_services.provision_update(
         actor=negotiator,
         provision=world.agreement.provisions.get(number="2.1"),

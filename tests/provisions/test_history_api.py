@@ -4,6 +4,7 @@ from django.utils import timezone
 from negotiations.services import round_close, round_create
 from parties.access import actor_for
 from provisions import services
+from tests.conftest import forget_minerals
 
 
 @pytest.fixture
@@ -129,15 +130,6 @@ def mineral_edits(world, make_provision, cobalt):
     return services.provision_update(
         actor=negotiator, provision=provision, expected_version=2, minerals=[cobalt], body="New."
     )
-
-
-def forget_minerals(provision, version: int) -> None:
-    """Make a version look as if written before history recorded minerals."""
-    from provisions.models import HistoricalProvisionMineral
-
-    record = provision.history.get(version=version)
-    HistoricalProvisionMineral.objects.filter(history_id=record.history_id).delete()
-    type(record).objects.filter(pk=record.pk).update(minerals_recorded=False)
 
 
 def test_history_shows_each_versions_minerals_and_null_where_unknown(world, api, mineral_edits):

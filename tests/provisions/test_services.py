@@ -6,6 +6,7 @@ from parties.access import actor_for
 from provisions import services
 from provisions.history import MineralsChangedOutsideAVersion
 from provisions.models import HistoricalProvisionMineral, Provision
+from tests.conftest import forget_minerals
 
 
 def test_create_records_version_one_with_author_party_and_reason(world, make_provision):
@@ -353,9 +354,7 @@ def test_revert_to_a_version_from_before_minerals_were_recorded_keeps_the_curren
         body="New text.",
         minerals=[cobalt],
     )
-    old = provision.history.get(version=1)
-    old.minerals.all().delete()
-    type(old).objects.filter(pk=old.pk).update(minerals_recorded=False)
+    forget_minerals(provision, 1)
 
     reverted = revert(world, provision, 1)
 

@@ -1,6 +1,7 @@
 from parties.access import actor_for
 from provisions import services
 from provisions.models import Provision
+from tests.conftest import forget_minerals
 
 
 def test_edit_form_saves_a_new_version(world, client, make_provision):
@@ -102,7 +103,6 @@ def test_history_and_compare_pages(world, client, make_provision):
 def test_compare_page_shows_mineral_changes_only_where_both_versions_recorded_them(
     world, client, make_provision
 ):
-    from provisions.models import HistoricalProvisionMineral
     from tests.factories import MineralFactory
 
     cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
@@ -129,16 +129,13 @@ def test_compare_page_shows_mineral_changes_only_where_both_versions_recorded_th
         in (compare(2, 3))
     )
 
-    first = provision.history.get(version=1)
-    HistoricalProvisionMineral.objects.filter(history_id=first.history_id).delete()
-    type(first).objects.filter(pk=first.pk).update(minerals_recorded=False)
+    forget_minerals(provision, 1)
     page = compare(1, 2)
     assert "<td>Minerals</td>" not in page
     assert "Minerals are not compared: version 1 was written before history recorded them" in page
 
 
 def test_history_pages_show_each_versions_minerals(world, client, make_provision):
-    from provisions.models import HistoricalProvisionMineral
     from tests.factories import MineralFactory
 
     cobalt = MineralFactory(agreement=world.agreement, name="Cobalt <b>")
@@ -150,9 +147,7 @@ def test_history_pages_show_each_versions_minerals(world, client, make_provision
     provision = services.provision_update(
         actor=negotiator, provision=provision, expected_version=2, minerals=[]
     )
-    first = provision.history.get(version=1)
-    HistoricalProvisionMineral.objects.filter(history_id=first.history_id).delete()
-    type(first).objects.filter(pk=first.pk).update(minerals_recorded=False)
+    forget_minerals(provision, 1)
     client.force_login(world.user("JP", "observer"))
 
     for url in (f"/provisions/{provision.pk}/history/", f"/provisions/{provision.pk}/"):
