@@ -360,7 +360,7 @@ MATRIX: dict[str, Route] = {
         PROVISION, writes={"post": Write(EDITORS, lambda s: {"to_version": 1, "version": 1})}
     ),
     "provision-set-status": Route(
-        PROVISION, writes={"post": Write(LEADS, lambda s: {"status": "tabled"})}
+        PROVISION, writes={"post": Write(LEADS, lambda s: {"status": "tabled", "version": 1})}
     ),
     "round-list": Route(
         reads=SIGNED_IN,

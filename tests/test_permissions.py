@@ -35,7 +35,9 @@ def provision_update(world, client, side, make_provision):
 
 def provision_status(world, client, side, make_provision):
     provision = make_provision(by=world.user(_party(side), "negotiator"))
-    return client.post(f"/api/v1/provisions/{provision.pk}/status/", {"status": "tabled"})
+    return client.post(
+        f"/api/v1/provisions/{provision.pk}/status/", {"status": "tabled", "version": 1}
+    )
 
 
 def position_record(world, client, side, make_provision):

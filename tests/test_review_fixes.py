@@ -26,6 +26,10 @@ def test_stale_status_change_is_409_not_500(world, api, make_provision):
     assert client.post(url, {"status": "tabled", "version": 1}).status_code == 200
     stale = client.post(url, {"status": "under_negotiation", "version": 1})
     assert stale.status_code == 409 and stale.json()["current_version"] == 2
+    unversioned = client.post(url, {"status": "under_negotiation"})
+    assert unversioned.status_code == 400 and "version" in unversioned.json()
+    by_header = client.post(url, {"status": "under_negotiation"}, HTTP_IF_MATCH='"2"')
+    assert by_header.status_code == 200 and by_header["ETag"] == '"3"'
 
 
 def test_secretariat_delegation_comment_from_the_page_is_refused_kindly(

@@ -91,7 +91,9 @@ class ProvisionUpdateSerializer(ProvisionSerializer):
 
 class ProvisionStatusSerializer(serializers.Serializer):
     status = ChoiceField(choices=Status.choices)
-    version = serializers.IntegerField(required=False, min_value=1)
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version you saw (or send If-Match)"
+    )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 

@@ -127,10 +127,15 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
             **data,
         )
 
-    @extend_schema(request=ProvisionStatusSerializer, responses=ProvisionSerializer)
+    @extend_schema(
+        request=ProvisionStatusSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ProvisionSerializer, 409: ConflictSerializer},
+    )
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request, pk=None):
-        """Move the provision to another status (leads and the secretariat)."""
+        """Move the provision to another status (leads and the secretariat). Needs the version you
+        saw (If-Match or `version`): a status is decided on a text, not on whatever it became."""
         provision = self.get_object()
         serializer = ProvisionStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -139,7 +144,9 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
                 actor=actor_for(request.user),
                 provision=provision,
                 status=serializer.validated_data["status"],
-                expected_version=serializer.validated_data.get("version"),
+                expected_version=expected_version(
+                    request, serializer.validated_data.get("version")
+                ),
                 reason=serializer.validated_data.get("reason", ""),
             )
         except services.VersionConflict as conflict:

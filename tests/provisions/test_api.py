@@ -136,14 +136,20 @@ def test_status_action(world, api, make_provision):
     provision = make_provision()
     client = api(world.user("EU", "lead"))
     response = client.post(
-        f"{detail_url(provision)}status/", {"status": "tabled", "reason": "Tabled in Round 2"}
+        f"{detail_url(provision)}status/",
+        {"status": "tabled", "reason": "Tabled in Round 2", "version": 1},
     )
     assert response.status_code == 200
     assert response.json()["status"] == "tabled"
-    assert client.post(f"{detail_url(provision)}status/", {"status": "bogus"}).status_code == 400
+    assert (
+        client.post(
+            f"{detail_url(provision)}status/", {"status": "bogus", "version": 2}
+        ).status_code
+        == 400
+    )
     assert (
         api(world.user("EU", "negotiator"))
-        .post(f"{detail_url(provision)}status/", {"status": "draft"})
+        .post(f"{detail_url(provision)}status/", {"status": "draft", "version": 2})
         .status_code
         == 403
     )
