@@ -1,11 +1,13 @@
 from django import forms
 from django.core.validators import MaxValueValidator
 
+from agreement.models import Mineral
+
 from .models import STATUS_TRANSITIONS, Provision, Status
 
 
 class ProvisionEditForm(forms.Form):
-    """Edit text and heading; `version` is the version the form was opened on."""
+    """Edit text, heading and covered minerals; `version` is the version the form was opened on."""
 
     heading = forms.CharField(max_length=300)
     body = forms.CharField(
@@ -21,16 +23,28 @@ class ProvisionEditForm(forms.Form):
         required=False,
         help_text="Recorded in the history. Left empty, the changed fields are named.",
     )
+    minerals = forms.ModelMultipleChoiceField(
+        label="Minerals covered",
+        queryset=Mineral.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, provision: Provision, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["minerals"].queryset = Mineral.objects.filter(agreement=provision.agreement_id)
 
     @classmethod
     def for_provision(cls, provision: Provision) -> "ProvisionEditForm":
         return cls(
+            provision=provision,
             initial={
                 "heading": provision.heading,
                 "body": provision.body,
+                "minerals": list(provision.minerals.all()),
                 "version": provision.version,
-            }
+            },
         )
 
 

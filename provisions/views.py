@@ -129,18 +129,20 @@ class ProvisionEditView(ProvisionMixin, View):
         return self.render(ProvisionEditForm.for_provision(self.provision))
 
     def post(self, request, pk):
-        form = ProvisionEditForm(request.POST)
+        form = ProvisionEditForm(request.POST, provision=self.provision)
         if not form.is_valid():
             return self.render(form, status=400)
         data = form.cleaned_data
+        changes = {"heading": data["heading"], "body": data["body"]}
+        if set(data["minerals"]) != set(self.provision.minerals.all()):
+            changes["minerals"] = data["minerals"]  # only then does the history say so
         try:
             saved = services.provision_update(
                 actor=self.actor,
                 provision=self.provision,
                 expected_version=data["version"],
                 reason=data["reason"],
-                heading=data["heading"],
-                body=data["body"],
+                **changes,
             )
         except services.VersionConflict as conflict:
             return self.render_conflict(form, conflict)
@@ -158,6 +160,7 @@ class ProvisionEditView(ProvisionMixin, View):
         # Keep the user's text and reason; arm the form with the current version so that saving
         # again is a deliberate choice to replace what the other delegate saved.
         reapply = ProvisionEditForm(
+            provision=self.provision,
             initial={**form.cleaned_data, "version": current.version},
         )
         ops = diff.diff_text(form.cleaned_data["body"], current.body)

@@ -1,7 +1,10 @@
+import re
+
 from parties.access import actor_for
 from provisions import services
 from provisions.models import Provision
 from tests.conftest import forget_minerals
+from tests.factories import AgreementFactory, MineralFactory
 
 
 def test_edit_form_saves_a_new_version(world, client, make_provision):
@@ -22,6 +25,35 @@ def test_edit_form_saves_a_new_version(world, client, make_provision):
     provision.refresh_from_db()
     assert (provision.version, provision.body) == (2, "New [EU: text].")
     assert provision.history.order_by("-version").first().history_change_reason == "EU edit"
+
+
+def test_edit_form_changes_the_covered_minerals_in_the_same_version(world, client, make_provision):
+    cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
+    MineralFactory(agreement=AgreementFactory(), name="Tin")  # another agreement's: not offered
+    provision = make_provision("Text.", minerals=[world.mineral])
+    client.force_login(world.user("EU", "negotiator"))
+    url = f"/provisions/{provision.pk}/edit/"
+
+    form = client.get(url).content.decode()
+    assert 'type="checkbox" name="minerals"' in form and "Cobalt" in form and "Tin" not in form
+    assert re.search(rf'value="{world.mineral.pk}"[^>]*checked', form)
+    assert not re.search(rf'value="{cobalt.pk}"[^>]*checked', form)
+
+    def save(version: int, minerals: list) -> None:
+        data = {"heading": "Reference prices", "body": "Text.", "version": version}
+        response = client.post(url, {**data, "minerals": [m.pk for m in minerals]})
+        assert response.status_code == 302, response.content.decode()[:500]
+
+    save(1, [cobalt, world.mineral])
+    save(2, [cobalt, world.mineral])  # unchanged: the history does not claim a mineral change
+    save(3, [])
+    reasons = dict(provision.history.values_list("version", "history_change_reason"))
+    assert reasons[2] == "Edited body, heading, minerals"
+    assert reasons[3] == "Edited body, heading"
+    assert reasons[4] == "Edited body, heading, minerals"
+    assert not Provision.objects.get(pk=provision.pk).minerals.exists()
+    page = client.get(f"/provisions/{provision.pk}/").content.decode()
+    assert "Covers no listed mineral" in page
 
 
 def test_broken_brackets_keep_the_text_and_show_line_and_column(world, client, make_provision):
