@@ -48,6 +48,12 @@ class ProvisionChange:
     fields: list[dict] = field(default_factory=list)
     ops: list[diff.DiffOp] = field(default_factory=list)
 
+    @property
+    def changed_parts(self) -> list[str]:
+        """What changed, for a summary: "text" if the text did, then the changed fields."""
+        text = ["text"] if any(op.kind != "equal" for op in self.ops) else []
+        return text + [change["field"] for change in self.fields]
+
     def as_dict(self) -> dict:
         return {
             "id": self.id,
@@ -143,3 +149,13 @@ def summarize(changes: list[ProvisionChange]) -> dict[str, int]:
     summary = {kind: sum(change.kind == kind for change in changes) for kind in CHANGE_KINDS}
     summary["moved"] = sum(change.moved for change in changes)
     return summary
+
+
+def describe_minerals_change(old: list[str], new: list[str]) -> str:
+    """ "Cobalt added; Nickel removed" from two versions' mineral names ("" when the same)."""
+    added = [name for name in new if name not in old]
+    removed = [name for name in old if name not in new]
+    parts = [f"{', '.join(added)} added"] if added else []
+    if removed:
+        parts.append(f"{', '.join(removed)} removed")
+    return "; ".join(parts)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from provisions.brackets import Group, Node, Paragraph, parse
+from provisions.compare import describe_minerals_change
 from provisions.diff import DiffOp, diff_text
 
 from .model import ArticleEntry, ChapterEntry, ConsolidatedText, PartyEntry
@@ -235,14 +236,8 @@ def article_minerals_note(article: ArticleEntry) -> str | None:
     """
     if article.change != "changed" or article.minerals is None or article.base_minerals is None:
         return None
-    added = [name for name in article.minerals if name not in article.base_minerals]
-    removed = [name for name in article.base_minerals if name not in article.minerals]
-    parts = []
-    if added:
-        parts.append(f"{', '.join(added)} added")
-    if removed:
-        parts.append(f"{', '.join(removed)} removed")
-    return f"Minerals covered: {'; '.join(parts)}." if parts else None
+    change = describe_minerals_change(article.base_minerals, article.minerals)
+    return f"Minerals covered: {change}." if change else None
 
 
 def article_notes(article: ArticleEntry) -> list[str]:

@@ -95,7 +95,7 @@ def test_open_round_lists_its_changes_but_fixes_no_text(world, client, two_round
     page = client.get(f"/rounds/{round_2.pk}/").content.decode()
     assert "Round 2 is still open" in page
     changes = re.findall(r'<table class="changes">(.*?)</table>', page, flags=re.S)[0]
-    assert f'href="/provisions/{first.pk}/"' in changes and "Changed" in changes
+    assert f'href="/provisions/{first.pk}/"' in changes and "Changed: text" in changes
     assert f'href="/provisions/{second.pk}/"' in changes and "Added" in changes
     compare = f"/agreements/{world.agreement.pk}/compare/?from=round:1&amp;to=now"
     assert f'href="{compare}">Compare with Round 1</a>' in page
