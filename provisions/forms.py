@@ -82,7 +82,8 @@ class StatusForm(forms.Form):
     def __init__(self, *args, provision: Provision, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = STATUS_TRANSITIONS[provision.status]
-        self.fields["status"].choices = [
+        # No status preselected: a lead picks one on purpose (some steps go backwards).
+        self.fields["status"].choices = [("", "Choose a status…")] + [
             (value, label) for value, label in Status.choices if value in allowed
         ]
         self.initial.setdefault("version", provision.version)

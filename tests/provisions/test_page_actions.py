@@ -42,6 +42,12 @@ def test_lead_changes_status_from_the_page(world, client, make_provision):
     client.force_login(world.user("EU", "lead"))
     page = client.get(f"/provisions/{provision.pk}/").content.decode()
     assert "Change status" in page and 'value="tabled"' in page and 'value="agreed"' not in page
+    assert '<option value="" selected>Choose a status…</option>' in page
+    unchosen = client.post(
+        f"/provisions/{provision.pk}/status/", {"status": "", "version": 1}, follow=True
+    )
+    assert "Choose one of the statuses offered." in unchosen.content.decode()
+    assert Provision.objects.get(pk=provision.pk).version == 1
     response = client.post(
         f"/provisions/{provision.pk}/status/",
         {"status": "tabled", "version": 1, "reason": "Tabled"},
