@@ -29,11 +29,21 @@ class ExportForm(forms.Form):
         ]
         self.fields["point"].choices = [("now", "Now"), *round_choices, ("date", "A date…")]
         self.fields["base_round"].choices = [("", "—"), *round_choices]
+        if round_choices:  # a redline most often shows what changed since the last round
+            self.fields["base_round"].initial = round_choices[-1][0]
 
     def clean(self):
         data = super().clean()
         if data.get("point") == "date" and not data.get("as_of_date"):
             self.add_error("as_of_date", "Choose the date the text is read at.")
+        redline = data.get("variant") == ExportJob.Variant.REDLINE
+        if redline and not data.get("base_round"):
+            self.add_error(
+                "base_round",
+                "A redline shows the changes since a round's close: choose that round."
+                if self.rounds
+                else "A redline shows the changes since a round's close, and no round is closed yet.",
+            )
         return data
 
     def service_arguments(self) -> dict:
@@ -47,6 +57,6 @@ class ExportForm(forms.Form):
             arguments["as_of"] = min(end_of_day, timezone.now())
         elif data["point"] != "now":
             arguments["round"] = self.rounds[data["point"]]
-        if data.get("base_round"):
+        if data["variant"] == ExportJob.Variant.REDLINE:
             arguments["base_round"] = self.rounds[data["base_round"]]
         return arguments

@@ -1,4 +1,5 @@
 from agreement.models import ExportJob
+from parties.access import actor_for
 
 
 def test_export_page_builds_and_offers_the_download(
@@ -68,5 +69,41 @@ def test_export_form_errors_keep_the_choices(world, client):
         f"/agreements/{world.agreement.pk}/export/",
         {"variant": "redline", "format": "docx", "point": "now"},
     )
-    assert no_base.status_code == 400 and b"A redline shows changes since a base" in no_base.content
+    assert no_base.status_code == 400 and b"no round is closed yet" in no_base.content
     assert not ExportJob.objects.exists()
+
+
+def test_a_redline_asks_for_its_base_round_in_words_and_offers_the_last_one(
+    world, client, make_provision, secretariat
+):
+    from django.utils import timezone
+
+    from negotiations.services import round_close, round_create
+
+    make_provision()
+    client.force_login(world.user("US", "reviewer"))
+    url = f"/agreements/{world.agreement.pk}/export/"
+    redline = {"variant": "redline", "format": "html", "point": "now"}
+
+    refused = client.post(url, redline)
+    assert refused.status_code == 400
+    assert "no round is closed yet" in refused.content.decode()
+    assert not ExportJob.objects.exists()
+
+    staff, today = actor_for(secretariat), timezone.localdate()
+    for number in (1, 2):
+        round_ = round_create(
+            actor=staff,
+            agreement=world.agreement,
+            number=number,
+            venue="Geneva",
+            starts_on=today,
+            ends_on=today,
+        )
+        round_close(actor=staff, round_=round_)
+    page = client.get(url).content.decode()
+    assert f'<option value="{round_.pk}" selected>Close of Round 2 (Geneva)</option>' in page
+    assert "choose that round" in client.post(url, {**redline, "base_round": ""}).content.decode()
+    # A negotiating text ignores the base the form offers.
+    plain = client.post(url, {**redline, "variant": "negotiating", "base_round": round_.pk})
+    assert plain.status_code == 302
