@@ -136,8 +136,8 @@ class _BodyWriter:
         # Added and removed articles are whole tracked changes; a change of minerals is not
         # text, so it is a note.
         note = article_minerals_note(article) if self.redline else None
-        if note:
-            parts.append(self.paragraph(note, size=16, italic=True))
+        if note:  # body size and bold: a reader must not miss it
+            parts.append(self.paragraph(note, bold=True))
         meta = article_meta(self.text, article)
         if meta:
             parts.append(self.paragraph(meta, size=16, italic=True))

@@ -76,7 +76,8 @@ body { font-size: 11pt; line-height: 1.4; max-width: 48em; margin: 0 auto; paddi
 .toc a { color: inherit; text-decoration: none; }
 .chapter-title { font-size: 14pt; text-align: center; margin-top: 2em; }
 .article-title { font-size: 11.5pt; margin: 1.4em 0 0.4em; }
-.article-meta, .change-note { font-family: sans-serif; font-size: 8.5pt; color: #555; margin: 0; }
+.article-meta { font-family: sans-serif; font-size: 8.5pt; color: #555; margin: 0; }
+.change-note { font-family: sans-serif; font-size: 10pt; font-weight: bold; margin: .2em 0; }
 .para { margin: 0.4em 0; }
 .para-num { font-weight: bold; }
 .bracket-mark, .bracket-attr { font-weight: bold; }
