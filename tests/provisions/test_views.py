@@ -190,10 +190,11 @@ def test_history_pages_show_each_versions_minerals(world, client, make_provision
         assert '<th scope="col">Minerals</th>' in page
         cells = [row.split("</td>")[6] for row in page.split("<tr><td>")[1:]]
         assert [cell.strip().removeprefix("<td>") for cell in cells] == [
-            '<span class="muted">none</span>',
+            "None",
             "Cobalt &lt;b&gt;, Lithium",
-            '<span class="muted" title="This version was written before history recorded '
-            'minerals">not recorded</span>',
+            '<em class="muted" title="This version was written before history recorded '
+            'minerals">not recorded</em><span class="visually-hidden"> (this version was written '
+            "before history recorded minerals)</span>",
         ]
 
 
