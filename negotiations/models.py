@@ -45,12 +45,22 @@ class Position(models.Model):
         STUDY_RESERVE = "study_reserve", "Study reserve"
         OPPOSE = "oppose", "Oppose"
         NO_POSITION = "no_position", "No position"
+        # Consent to agree the text: it counts only while the text is the one it was given on.
+        AGREE = "agree", "Agree"
 
     provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="positions")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="positions")
     stance = models.CharField(max_length=16, choices=Stance.choices)
     note = models.TextField(blank=True, help_text="Shared with all participants")
     internal_note = models.TextField(blank=True, help_text="Seen by this delegation only")
+    provision_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The provision version the stance was given on"
+    )
+    meeting = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Set when the secretariat recorded a consent given in the room: which meeting",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(bases=[PartyStampedHistory])
@@ -213,6 +223,9 @@ class Notification(models.Model):
         POSITION_CHANGED = "position_changed", "Position changed"
         COMMENT_ADDED = "comment_added", "Comment added"
         ACTION_ASSIGNED = "action_assigned", "Action item assigned"
+        PROPOSAL = "proposal", "Proposal"
+        RESOLUTION = "resolution", "Resolution"
+        CONSENT = "consent", "Consent"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -246,3 +259,143 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"To {self.recipient}: {self.message}"
+
+
+class Proposal(models.Model):
+    """A party's proposed text: for an existing provision (against a base version) or a new one.
+
+    A draft is seen by its delegation only; once tabled, by every participant. The chair then
+    incorporates it (as the proposing party's bracketed alternatives), or the parties accept it
+    by consensus (as common text), reject it, or the party withdraws it.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        TABLED = "tabled", "Tabled"
+        INCORPORATED = "incorporated", "Incorporated"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="proposals")
+    provision = models.ForeignKey(
+        Provision,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        help_text="Empty for a proposed new provision",
+    )
+    base_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The provision version the proposal was written against"
+    )
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="proposals")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
+    )
+    body = models.TextField(help_text="The proposed text in bracket notation")
+    note = models.TextField(blank=True, help_text="Explanatory note, shared once tabled")
+    # For a new provision: where it goes and what it is.
+    chapter = models.ForeignKey(
+        "agreement.Chapter", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    number = models.CharField(max_length=20, blank=True)
+    heading = models.CharField(max_length=300, blank=True)
+    category = models.CharField(max_length=32, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    resulting_version = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="The provision version it produced"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    tabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(bases=[PartyStampedHistory])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(provision__isnull=True, base_version__isnull=True)
+                | models.Q(provision__isnull=False, base_version__isnull=False),
+                name="proposal_base_with_provision",
+            )
+        ]
+
+    def __str__(self) -> str:
+        target = f"Article {self.provision.number}" if self.provision_id else "a new provision"
+        return f"{self.party.code} proposal #{self.pk} for {target}"
+
+
+class Resolution(models.Model):
+    """Removing brackets: this provision's text, at `base_version`, becomes `body`.
+
+    It takes effect when every party in `concerned` has consented on that same version.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for consent"
+        ADOPTED = "adopted", "Adopted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        STALE = "stale", "Text changed since"
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="resolutions")
+    base_version = models.PositiveIntegerField(help_text="The version the consents are given on")
+    body = models.TextField(help_text="The text the provision becomes")
+    note = models.TextField(blank=True)
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resolutions",
+        help_text="The party that proposed it; empty for the chair",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resolutions"
+    )
+    concerned = models.ManyToManyField(
+        Party, related_name="+", help_text="Every party whose consent it needs"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    resulting_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Resolution #{self.pk} on Article {self.provision.number}"
+
+
+class Consent(models.Model):
+    """One party's answer to a resolution, given on the resolution's version."""
+
+    class Answer(models.TextChoices):
+        CONSENT = "consent", "Consents"
+        DECLINE = "decline", "Declines"
+
+    resolution = models.ForeignKey(Resolution, on_delete=models.CASCADE, related_name="consents")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="consents")
+    answer = models.CharField(max_length=8, choices=Answer.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    meeting = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Set when the secretariat recorded consent given in the room: which meeting",
+    )
+    provision_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["resolution", "party__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["resolution", "party"], name="one_consent_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party.code} {self.get_answer_display().lower()} to {self.resolution}"

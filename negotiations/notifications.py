@@ -1,9 +1,10 @@
 """Who hears of what, in the application and by e-mail.
 
-An event reaches the watchers of its provision, of the provision's chapter and of its agreement
-(plus anyone named, such as an action item's assignee), never the person who caused it, and only
-users who can read the agreement. A delegation-only event reaches only that delegation's members
-who see delegation material; everyone else is not told it happened at all.
+An event reaches the watchers of its provision, of the provision's chapter and of its agreement,
+plus anyone named (an action item's assignee) and every member of the parties it concerns (whose
+language a proposal changed, whose consent a resolution asks for), watching or not; never the
+person who caused it, and only users who can read the agreement. A delegation-only event reaches
+only that delegation's members who see delegation material; everyone else is not told it happened.
 """
 
 import datetime
@@ -38,6 +39,9 @@ class Event:
     provision: Provision | None = None
     delegation: Party | None = None
     also_notify: tuple[int, ...] = field(default_factory=tuple)  # user ids, e.g. an assignee
+    # Party ids whose delegations are told whether or not they watch: their language or their
+    # consent is concerned.
+    concerned_parties: tuple[int, ...] = field(default_factory=tuple)
 
 
 def provision_url(provision: Provision) -> str:
@@ -50,6 +54,12 @@ def _candidate_ids(event: Event) -> set[int]:
         targets |= Q(provision=event.provision) | Q(chapter_id=event.provision.chapter_id)
     ids = set(Watch.objects.filter(targets).values_list("user_id", flat=True))
     ids.update(event.also_notify)
+    if event.concerned_parties:
+        ids.update(
+            User.objects.filter(membership__party_id__in=event.concerned_parties).values_list(
+                "pk", flat=True
+            )
+        )
     ids.discard(event.actor.user.pk)
     return ids
 

@@ -112,6 +112,12 @@ class Provision(models.Model):
     bracket_count = models.PositiveIntegerField(default=0, editable=False)
     minerals = models.ManyToManyField(Mineral, blank=True, related_name="provisions")
     version = models.PositiveIntegerField(default=1, editable=False)
+    text_version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="The version at which the body, heading or minerals last changed: consents "
+        "given on an earlier version are stale",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

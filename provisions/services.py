@@ -38,6 +38,8 @@ from .selectors import text_check
 EDITABLE_FIELDS = frozenset(
     {"heading", "body", "category", "chapter", "number", "order", "minerals"}
 )
+# What the parties agree to: a change to any of these makes earlier consents stale.
+TEXT_FIELDS = frozenset({"heading", "body"})
 
 
 class VersionConflict(Exception):
@@ -203,10 +205,19 @@ def provision_update(
                 f"Provision {current.number} is {current.get_status_display().lower()}: "
                 "reopen it before editing its text."
             )
+        text_changed = any(
+            getattr(current, field) != changes[field] for field in TEXT_FIELDS & changes.keys()
+        ) or (
+            minerals is not None
+            and {m.pk for m in minerals} != set(current.minerals.values_list("pk", flat=True))
+        )
         for field, value in changes.items():
             setattr(current, field, value)
         if bracket_count is not None:
             current.bracket_count = bracket_count
+        if text_changed:
+            # Consents to agree were given on the text as it was: from here on they are stale.
+            current.text_version = current.version
 
     changed = sorted([*changes, *(["minerals"] if minerals is not None else [])])
     provision = _save_version(
