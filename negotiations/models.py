@@ -358,6 +358,14 @@ class Resolution(models.Model):
     concerned = models.ManyToManyField(
         Party, related_name="+", help_text="Every party whose consent it needs"
     )
+    proposal = models.ForeignKey(
+        Proposal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resolutions",
+        help_text="Set when the resolution puts a proposal to the parties for acceptance",
+    )
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     resulting_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
