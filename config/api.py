@@ -4,6 +4,7 @@ Kept apart from viewsets: DRF imports these while it builds its own generic view
 """
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
@@ -37,9 +38,13 @@ def validation_error_detail(error: DjangoValidationError) -> dict:
 
 
 def exception_handler(exc, context):
-    """Services raise Django's ValidationError; the API answers it with 400 and the field names."""
+    """Services raise Django's ValidationError; the API answers it with 400 and the field names.
+    A refusal carrying structured detail answers 403 with it."""
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoPermissionDenied) and hasattr(exc, "extra_detail"):
+        # A refusal that names what it refused (the negotiation rules: which group, where).
+        return Response({"detail": str(exc), **exc.extra_detail}, status=status.HTTP_403_FORBIDDEN)
     return drf_exception_handler(exc, context)
 
 

@@ -11,7 +11,7 @@ for every change to them, so minerals are set without history, before the row th
 
 from collections.abc import Callable, Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from negotiations.notifications import Event, notification_publish
 from parties.access import Actor, Capability, require
 from parties.models import Party
 
-from . import brackets
+from . import brackets, ownership
 from .models import (
     AGREED_STATUSES,
     PRESENCE_LEASE,
@@ -70,6 +70,28 @@ class InvalidBracketText(ValidationError):
     @property
     def extra_detail(self) -> dict:
         return {"bracket_errors": [error.as_dict() for error in self.bracket_errors]}
+
+
+class NegotiationRuleViolation(PermissionDenied):
+    """An edit that changes language the actor does not own, or removes brackets.
+
+    Carries every such change (`ownership.Change`) with its group, line and column, and what to
+    do instead: submit a proposal, or propose a resolution.
+    """
+
+    def __init__(self, changes: Iterable[ownership.Change]):
+        self.changes = list(changes)
+        advice = (
+            "submit a proposal"
+            if any(c.verdict == ownership.Verdict.PROPOSAL for c in self.changes)
+            else "propose a resolution: removing brackets needs the consent of the parties concerned"
+        )
+        lines = "; ".join(f"line {c.line}, column {c.column}: {c.message}" for c in self.changes)
+        super().__init__(f"You cannot make this change directly ({lines}); {advice}.")
+
+    @property
+    def extra_detail(self) -> dict:
+        return {"negotiation_rules": [change.as_dict() for change in self.changes]}
 
 
 def provision_text_check(*, agreement: Agreement, body: str) -> int:
@@ -347,3 +369,46 @@ def presence_touch(*, actor: Actor, provision: Provision, editing: bool) -> Pres
 
 def presence_leave(*, actor: Actor, provision: Provision) -> None:
     Presence.objects.filter(provision=provision, user=actor.user).delete()
+
+
+@transaction.atomic
+def provision_write_outcome(
+    *, actor: Actor, provision: Provision, expected_version: int, body: str, reason: str
+) -> Provision:
+    """Write text that a negotiation step produced under its own rules, as a new version.
+
+    For `negotiations.services` only: a proposal incorporated by the chair (the proposing party's
+    alternatives), a proposal accepted or a resolution adopted once every party concerned
+    consented. Those services check who may take the step; this one writes it, without the
+    ownership check a direct edit gets, and with the reason that names the step.
+    """
+    bracket_count = provision_text_check(agreement=provision.agreement, body=body)
+
+    def apply(current: Provision) -> None:
+        if current.status in TEXT_FROZEN_STATUSES:
+            raise ValidationError(
+                f"Provision {current.number} is {current.get_status_display().lower()}: "
+                "reopen it before changing its text."
+            )
+        if current.body != body:
+            current.text_version = current.version
+        current.body, current.bracket_count = body, bracket_count
+
+    provision = _save_version(
+        actor=actor,
+        provision=provision,
+        expected_version=expected_version,
+        reason=reason,
+        apply=apply,
+    )
+    notification_publish(
+        Event(
+            kind=Notification.Kind.TEXT_CHANGED,
+            agreement=provision.agreement,
+            provision=provision,
+            actor=actor,
+            message=f"Article {provision.number} ({provision.heading}) is now version "
+            f"{provision.version}: {reason}",
+        )
+    )
+    return provision
