@@ -19,6 +19,7 @@ from agreement.models import Agreement, Chapter, Mineral
 from agreement.services import agreement_require_participant
 from negotiations.models import Notification
 from negotiations.notifications import Event, notification_publish
+from negotiations.staleness import resolution_mark_stale
 from parties.access import Actor, Capability, require
 from parties.models import Party
 
@@ -152,6 +153,9 @@ def _save_version(
     current._history_user = actor.user
     current._change_reason = reason
     current.save()
+    if current.text_version == current.version:
+        # Consents to remove brackets were given on the text as it was: pending resolutions stale.
+        resolution_mark_stale(actor=actor, provision=current)
     return current
 
 
