@@ -387,7 +387,10 @@ class _Classifier:
             for run in runs:
                 if run.kind == "equal" and run.old <= info.start < run.old + run.length:
                     twin = new_starts.get(info.start + run.new - run.old)
-                    if twin is not None:
+                    # The same group keeps its sponsors, but for the actor joining or leaving.
+                    if twin is not None and not (
+                        set(info.parties) ^ set(self.new.groups[twin].parties)
+                    ) - set(self.me):
                         self.kept_old.add(index)
                         self.twin_of_new[twin] = index
                     break
@@ -426,7 +429,7 @@ class _Classifier:
                 self._dropped_group(self._outermost(self.old, piece.group, self._dropped))
             elif words.isspace() and self._beside_changed_group(self.old, piece, self._dropped):
                 continue
-            elif self.old.owner(piece.group) == self.me:
+            elif self._mine(self.old.owner(piece.group)):
                 info = self.old.groups[piece.group]
                 self._note(
                     Verdict.ALLOWED,
@@ -444,7 +447,7 @@ class _Classifier:
         owners = self._owners_within(group)
         where = f"{_who(info.owner)}group at line {info.line}, column {info.column} "
         quote = f"({self.old.quote(group)})"
-        if owners == {self.me}:
+        if self.me and owners == {self.me}:
             self._note(
                 Verdict.ALLOWED,
                 "own-group-withdrawn",
@@ -498,7 +501,7 @@ class _Classifier:
                 continue
             owner = self.new.owner(piece.group)
             info = self.new.groups[piece.group]
-            if owner == self.me:
+            if self._mine(owner):
                 self._note(
                     Verdict.ALLOWED,
                     "own-language",
@@ -542,7 +545,7 @@ class _Classifier:
     def _moved(self, piece: _Segment, run: _Run) -> None:
         """Words moved elsewhere: the actor's own, or common text the actor may change."""
         owner = self.old.owner(piece.group)
-        if owner == self.me and piece.group != _TOP:
+        if self._mine(owner):
             return
         if not self.old.text[piece.start : piece.end].strip():
             return
@@ -733,7 +736,7 @@ class _Classifier:
                 neighbour is not None
                 and neighbour.role == _MARK
                 and neighbour.group != _TOP
-                and (changed(neighbour.group) or layout.owner(neighbour.group) == self.me)
+                and (changed(neighbour.group) or self._mine(layout.owner(neighbour.group)))
             ):
                 return True
         return False
@@ -743,6 +746,10 @@ class _Classifier:
         self.changes.setdefault(
             (kind, key), Change(verdict, kind, tuple(parties), line, column, message)
         )
+
+    def _mine(self, owner: tuple[str, ...]) -> bool:
+        """Whether words owned by ``owner`` are the actor's alone (the chair owns none)."""
+        return bool(self.me) and owner == self.me
 
     def _write_as(self) -> str:
         if self.party:
@@ -800,19 +807,13 @@ class _Classifier:
             others = frozenset(info.parties) - me
             if not others:
                 continue
-            words = []
-            for piece in layout.pieces(info.start, info.end):
-                nested = layout.groups[piece.group] if piece.group != _TOP else None
-                if piece.group == index and piece.role == _MARK:
-                    continue  # its own brackets and attribution: joining and leaving are fine
-                if nested is not None and nested.owner == self.me and self.me:
-                    continue  # the actor's own insertion inside it
-                if piece.role == _MARK:
-                    opening = piece.start == nested.start
-                    codes = ",".join(sorted(set(nested.parties) - me))
-                    words.append(f" [{codes}: " if opening else "] ")
-                else:
-                    words.append(layout.text[piece.start : piece.end])
+            # Its own words only: nested groups are judged as groups of their own, and its
+            # brackets and attribution change when the actor joins or leaves.
+            words = [
+                layout.text[piece.start : piece.end]
+                for piece in layout.pieces(info.start, info.end)
+                if piece.group == index and piece.role == _TEXT
+            ]
             shape = (others, " ".join("".join(words).split()))
             count[shape] += 1
             groups.setdefault(shape, []).append(index)
