@@ -161,16 +161,19 @@ def demo_load() -> DemoReport:
     ) in content.PROVISIONS:
         if Provision.objects.filter(agreement=agreement, number=number).exists():
             continue
+        # The Round 1 texts came in from the parties already consolidated, each party's
+        # alternatives in its own name: the secretariat tables them as such.
         provision = provision_services.provision_create(
-            actor=_negotiator(proposer),
+            actor=secretariat,
             agreement=agreement,
             chapter=chapters[chapter],
             number=number,
             heading=heading,
             category=category,
             body=body,
+            proposed_by=parties[proposer],
             minerals=[minerals[name] for name in mineral_names],
-            reason="Tabled for Round 1",
+            tabled_from="Round 1 draft as sent in by the parties",
         )
         _walk_statuses(provision, _lead(proposer))
         new_provisions.append((provision.pk, proposer, revisions))
@@ -179,11 +182,12 @@ def demo_load() -> DemoReport:
     # Round 1 closes on the text as tabled; the revisions below are the Round 2 draft.
     if not rounds[1].is_closed:
         negotiation_services.round_close(actor=secretariat, round_=rounds[1])
-    for pk, proposer, revisions in new_provisions:
-        for body, reason in revisions:
+    for pk, _proposer, revisions in new_provisions:
+        for body, reason, author in revisions:
             provision = Provision.objects.get(pk=pk)
             provision_services.provision_update(
-                actor=_negotiator(proposer),
+                # Each party revises its own language; the chair (None) the common text.
+                actor=secretariat if author is None else _negotiator(author),
                 provision=provision,
                 expected_version=provision.version,
                 body=body,

@@ -90,6 +90,7 @@ PROVISIONS = [
 
 2. The Parties shall pursue these objectives in a manner consistent with their rights and obligations under the WTO Agreement.""",
                 "Added economic coercion following Round 1 discussion",
+                None,
             )
         ],
     ),
@@ -126,10 +127,11 @@ PROVISIONS = [
 
 2. A Party may apply a border adjustment to imports of a select critical mineral priced below the reference price[US: , provided that such adjustment is applied on a non-discriminatory basis to non-Parties].
 
-3. (a) Reference prices shall be reviewed annually by the Committee.
+3. (a) Reference prices shall be reviewed [annually][EU: every two years] by the Committee.
 
 (b) The review shall take into account the advice of the Critical Minerals Price Working Group.""",
-                "Annual review agreed; working group added (Round 2 draft)",
+                "Working group added as the chair's proposal from Round 2",
+                None,
             )
         ],
     ),
@@ -188,8 +190,17 @@ PROVISIONS = [
                 """\
 1. Each Party shall maintain standards for the mining and processing of critical minerals that address [EU: environmental protection, labour rights, community engagement and transparency of ownership][US: labour rights and environmental protection].
 
+2. The Parties shall work towards mutual recognition of audits conducted against such standards [EU: within three years of the entry into force of this Agreement].""",
+                "EU revision after Round 1",
+                "EU",
+            ),
+            (
+                """\
+1. Each Party shall maintain standards for the mining and processing of critical minerals that address [EU: environmental protection, labour rights, community engagement and transparency of ownership][US: labour rights and environmental protection].
+
 2. The Parties shall work towards mutual recognition of audits conducted against such standards [EU: within three years of the entry into force of this Agreement][AU: within a reasonable period of time].""",
-                "EU revision after Round 1; AU alternative for paragraph 2",
+                "AU alternative for paragraph 2",
+                "AU",
             )
         ],
     ),

@@ -105,6 +105,30 @@ def provision_text_check(*, agreement: Agreement, body: str) -> int:
     return check.count.total
 
 
+def _authority(actor: Actor, provision: Provision | None) -> ownership.Authority:
+    """In what capacity the actor edits a provision's text (None: one being created)."""
+    if actor.is_secretariat and actor.party is None:
+        return ownership.Authority.CHAIR
+    drafting = provision is None or (
+        provision.status == Status.DRAFT and provision.proposed_by_id == actor.party_id
+    )
+    return ownership.Authority.DRAFTER if drafting else ownership.Authority.PARTY
+
+
+def provision_check_ownership(*, actor: Actor, old: str, new: str, provision: Provision | None):
+    """Refuse a text change the negotiation rules do not let the actor make directly.
+
+    `old` is the text the change was based on; `provision` is None for a text being tabled.
+    Answers the classification so that callers can show what the change does.
+    """
+    authority = _authority(actor, provision)
+    party = None if authority == ownership.Authority.CHAIR else actor.party.code
+    classification = ownership.classify(old, new, party=party, authority=authority)
+    if not classification.allowed:
+        raise NegotiationRuleViolation([*classification.refused, *classification.needs_consent])
+    return classification
+
+
 def _check_belongs_to(agreement: Agreement, *, chapter: Chapter | None, minerals) -> None:
     if chapter is not None and chapter.agreement_id != agreement.pk:
         raise ValidationError({"chapter": "This chapter belongs to another agreement."})
@@ -173,13 +197,27 @@ def provision_create(
     minerals: Iterable[Mineral] = (),
     order: int | None = None,
     reason: str = "",
+    tabled_from: str = "",
 ) -> Provision:
-    """A negotiator tables a provision for their own party; the secretariat for any party or none."""
+    """A negotiator tables a provision for their own party; the secretariat for any party or none.
+
+    A party writes no group naming another party. The secretariat writes attributions only when
+    it tables a consolidated text the parties sent in: `tabled_from` says which, and the history
+    records it.
+    """
     require(actor, Capability.EDIT_TEXT, for_party=proposed_by)
     agreement_require_participant(actor, agreement, to_write=True)
     minerals = list(minerals)
     _check_belongs_to(agreement, chapter=chapter, minerals=minerals)
     bracket_count = provision_text_check(agreement=agreement, body=body)
+    if tabled_from and not actor.is_secretariat:
+        raise ValidationError(
+            {"tabled_from": "Only the secretariat tables a consolidated text the parties sent in."}
+        )
+    if tabled_from:
+        reason = f"Consolidated text tabled by the secretariat: {tabled_from}"
+    else:
+        provision_check_ownership(actor=actor, old="", new=body, provision=None)
 
     if proposed_by is None and not actor.is_secretariat:
         proposed_by = actor.party
@@ -231,6 +269,15 @@ def provision_update(
                 f"Provision {current.number} is {current.get_status_display().lower()}: "
                 "reopen it before editing its text."
             )
+        if "body" in changes and changes["body"] != current.body:
+            # Against the claimed version, which is the one the caller based the change on.
+            provision_check_ownership(
+                actor=actor, old=current.body, new=changes["body"], provision=current
+            )
+            if _authority(actor, current) == ownership.Authority.CHAIR and not reason.strip():
+                raise ValidationError(
+                    {"reason": "The secretariat gives a reason for every change to the text."}
+                )
         text_changed = any(
             getattr(current, field) != changes[field] for field in TEXT_FIELDS & changes.keys()
         ) or (
