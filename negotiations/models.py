@@ -63,7 +63,9 @@ class Position(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(bases=[PartyStampedHistory])
+    history = HistoricalRecords(
+        bases=[PartyStampedHistory], history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta:
         ordering = ["provision", "party__code"]
@@ -310,7 +312,9 @@ class Proposal(models.Model):
     tabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(bases=[PartyStampedHistory])
+    history = HistoricalRecords(
+        bases=[PartyStampedHistory], history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -91,7 +91,10 @@ class VersionIndexedHistory(HistoricalRecords):
 # Named at module level too: provision_create writes a provision's first history row itself, once
 # its minerals are in place (they need the provision's id), instead of leaving it to save().
 PROVISION_HISTORY = VersionIndexedHistory(
-    bases=[PartyStampedHistory, MineralsRecordedHistory], m2m_fields=["minerals"]
+    bases=[PartyStampedHistory, MineralsRecordedHistory],
+    m2m_fields=["minerals"],
+    # Reasons name proposals, resolutions and every consent: no length to cut them at.
+    history_change_reason_field=models.TextField(null=True),
 )
 
 

@@ -146,6 +146,9 @@ class ProvisionEditView(ProvisionMixin, View):
             )
         except services.VersionConflict as conflict:
             return self.render_conflict(form, conflict)
+        except services.NegotiationRuleViolation as refusal:
+            # Nothing saved; the text stays in the editor beside what the rules refused.
+            return self.render(form, status=403, rule_violations=refusal.changes)
         except services.InvalidBracketText as error:
             add_service_error(form, error)
             return self.render(form, status=400, bracket_errors=error.bracket_errors)

@@ -28,6 +28,14 @@ class ProvisionSerializer(ModelSerializer):
         max_length=500,
         help_text="Change reason recorded in the history",
     )
+    tabled_from = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Secretariat only, on creation: the consolidated text the parties sent in that "
+        "this provision is tabled from (it may then carry every party's attributed groups)",
+    )
 
     class Meta:
         model = Provision
@@ -46,6 +54,7 @@ class ProvisionSerializer(ModelSerializer):
             "minerals",
             "version",
             "reason",
+            "tabled_from",
             "created_at",
             "updated_at",
         ]

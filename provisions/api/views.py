@@ -119,6 +119,8 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
+        if data.pop("tabled_from", ""):
+            raise ValidationError({"tabled_from": "Only a new provision is tabled from a text."})
         serializer.instance = services.provision_update(
             actor=actor_for(self.request.user),
             provision=serializer.instance,
