@@ -4,17 +4,27 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from agreement.models import Agreement
+from agreement.models import Agreement, Participation
 from agreement.selectors import agreement_list_for
-from parties.access import Actor
+from parties.access import Actor, Role
 from parties.models import Party
-from provisions.models import Provision
+from provisions import diff
+from provisions.models import HistoricalProvision, Provision
 
-from .models import ActionItem, Comment, Notification, Position, Round, Watch
+from .models import (
+    ActionItem,
+    Comment,
+    Consent,
+    Notification,
+    Position,
+    Resolution,
+    Round,
+    Watch,
+)
 
 
 def round_list_for(actor: Actor) -> QuerySet[Round]:
@@ -168,3 +178,112 @@ def notification_list_for(actor: Actor) -> QuerySet[Notification]:
     if actor.sees_delegation_material_of(actor.party_id):
         return mine.filter(shared | Q(delegation_id=actor.party_id))
     return mine.filter(shared)
+
+
+# --- Resolutions: who has consented, who has not ----------------------------------------------
+
+
+def resolution_list_for(actor: Actor) -> QuerySet[Resolution]:
+    """Resolutions on the provisions of the agreements the actor's party takes part in, with their
+    parties concerned and answers fetched (no query per resolution)."""
+    return (
+        Resolution.objects.filter(provision__agreement__in=agreement_list_for(actor))
+        .select_related("provision", "party", "author")
+        .prefetch_related(
+            Prefetch("concerned", queryset=Party.objects.order_by("code")),
+            Prefetch("consents", queryset=Consent.objects.select_related("party", "recorded_by")),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ResolutionAnswer:
+    """One concerned party's answer to a resolution: consent, decline or None (not yet)."""
+
+    party: Party
+    consent: Consent | None
+
+    @property
+    def answer(self) -> str | None:
+        return self.consent.answer if self.consent else None
+
+
+def resolution_answers(resolution: Resolution) -> list[ResolutionAnswer]:
+    """Every party concerned, by code, with its answer (reads what `resolution_list_for` fetched)."""
+    by_party = {consent.party_id: consent for consent in resolution.consents.all()}
+    concerned = sorted(resolution.concerned.all(), key=lambda party: party.code)
+    return [ResolutionAnswer(party=party, consent=by_party.get(party.pk)) for party in concerned]
+
+
+def resolution_base_bodies(resolutions: list[Resolution]) -> dict[int, str]:
+    """The text each resolution was proposed on (its provision at `base_version`), in one query."""
+    if not resolutions:
+        return {}
+    wanted = Q()
+    for resolution in resolutions:
+        wanted |= Q(id=resolution.provision_id, version=resolution.base_version)
+    bodies = {
+        (row["id"], row["version"]): row["body"]
+        for row in HistoricalProvision.objects.filter(wanted).values("id", "version", "body")
+    }
+    return {
+        resolution.pk: bodies.get((resolution.provision_id, resolution.base_version), "")
+        for resolution in resolutions
+    }
+
+
+def resolution_diff(base_body: str, resolution: Resolution) -> list[diff.DiffOp]:
+    """Word diff from the text the resolution was proposed on to the text it makes."""
+    return diff.diff_text(base_body, resolution.body)
+
+
+@dataclass(frozen=True)
+class ResolutionRow:
+    """A pending resolution as the provision page shows it to one actor."""
+
+    resolution: Resolution
+    answers: list[ResolutionAnswer]
+    ops: list[diff.DiffOp]
+    answers_for: Party | None  # the actor's own party, when it may consent or decline now
+    on_behalf: list[Party]  # for the secretariat: concerned parties yet to answer
+    may_withdraw: bool
+
+
+def resolution_rows_for(actor: Actor, provision: Provision) -> list[ResolutionRow]:
+    """The provision's pending resolutions with who has answered, the diff, and what the actor may
+    do. Mirrors the rules of `negotiations.services`, which checks them again on every answer."""
+    pending = list(
+        resolution_list_for(actor).filter(provision=provision, state=Resolution.State.PENDING)
+    )
+    if not pending:
+        return []
+    bodies = resolution_base_bodies(pending)
+    chair = actor.is_secretariat and actor.party is None
+    speaks = (
+        not chair
+        and actor.role in {Role.LEAD, Role.NEGOTIATOR}
+        and Participation.objects.filter(
+            agreement_id=provision.agreement_id,
+            party_id=actor.party_id,
+            standing=Participation.Standing.PARTICIPANT,
+        ).exists()
+    )
+    rows = []
+    for resolution in pending:
+        answers = resolution_answers(resolution)
+        own = next((a for a in answers if speaks and a.party.pk == actor.party_id), None)
+        rows.append(
+            ResolutionRow(
+                resolution=resolution,
+                answers=answers,
+                ops=resolution_diff(bodies[resolution.pk], resolution),
+                answers_for=own.party
+                if own is not None and own.answer != Consent.Answer.DECLINE
+                else None,
+                on_behalf=[a.party for a in answers if a.answer is None] if chair else [],
+                may_withdraw=chair
+                if resolution.party_id is None
+                else speaks and actor.acts_for(resolution.party_id),
+            )
+        )
+    return rows

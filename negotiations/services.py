@@ -1,6 +1,7 @@
 """Every write to rounds, positions, comments and action items."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,15 +10,29 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from agreement.models import Agreement
+from agreement.models import Agreement, Participation
 from agreement.services import agreement_require_participant
-from parties.access import Actor, Capability, require
+from parties.access import Actor, Capability, Role, require
 from parties.models import Membership, Party
-from provisions.models import Provision
+from provisions import ownership
+from provisions.models import TEXT_FROZEN_STATUSES, HistoricalProvision, Provision
+from provisions.services import provision_text_check, provision_write_outcome
 
-from .models import ActionItem, Comment, Notification, Position, Round, Visibility, Watch
+from .models import (
+    ActionItem,
+    Comment,
+    Consent,
+    Notification,
+    Position,
+    Proposal,
+    Resolution,
+    Round,
+    Visibility,
+    Watch,
+)
 from .notifications import Event, notification_publish
 from .selectors import notification_list_for
+from .staleness import resolution_set_stale
 
 User = get_user_model()
 
@@ -392,3 +407,512 @@ def notification_mark_read(*, actor: Actor, notification_ids: list[int] | None =
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
     return unread.update(read_at=timezone.now())
+
+
+# ================================================================================================
+# Resolutions: removing brackets by consent.
+#
+# A resolution says "this provision's text, at version N, becomes this text" and may only remove
+# brackets (choose among alternatives, make bracketed language common). It takes effect when every
+# party concerned has consented on version N; its adoption is one new version whose history names
+# the resolution and each consent. Proposals are accepted by consensus through it too
+# (`proposal=`): see `resolution_propose`.
+# ================================================================================================
+
+
+class ResolutionConflict(Exception):
+    """A resolution step that does not fit the text or the resolution as they now stand (409)."""
+
+    def __init__(self, message: str, *, provision: Provision, resolution: Resolution | None = None):
+        self.provision = provision
+        self.resolution = resolution
+        super().__init__(message)
+
+    @property
+    def current_version(self) -> int:
+        return self.provision.version
+
+
+class WordingChange(ValidationError):
+    """A resolution that does more than remove brackets: a change of words needs a proposal."""
+
+    def __init__(self, changes: Iterable[ownership.Change]):
+        self.changes = list(changes)
+        where = "; ".join(f"line {c.line}, column {c.column}: {c.message}" for c in self.changes)
+        super().__init__(
+            {
+                "body": "That is a change of wording, not only removing brackets "
+                f"({where}): submit a proposal."
+            }
+        )
+
+    @property
+    def extra_detail(self) -> dict:
+        return {"negotiation_rules": [change.as_dict() for change in self.changes]}
+
+
+def _speaks_as_chair(actor: Actor) -> bool:
+    """The secretariat in no delegation: it speaks for no party (a staff member who belongs to a
+    delegation acts for that delegation, as everywhere else)."""
+    return actor.is_secretariat and actor.party is None
+
+
+def _participant_parties(agreement: Agreement) -> list[Party]:
+    """The parties with participant standing, by code: observers never consent."""
+    return list(
+        Party.objects.filter(
+            participations__agreement=agreement,
+            participations__standing=Participation.Standing.PARTICIPANT,
+        ).order_by("code")
+    )
+
+
+def _history_reason(reason: str) -> str:
+    """A reason that fits the history's column (a long meeting name must not fail the write)."""
+    limit = HistoricalProvision._meta.get_field("history_change_reason").max_length
+    return reason if limit is None or len(reason) <= limit else reason[: limit - 1] + "…"
+
+
+def _resolution_text_changed(resolution: Resolution, provision: Provision) -> bool:
+    """Whether the provision's text is no longer the one the resolution was proposed on."""
+    if provision.text_version > resolution.base_version:
+        return True
+    base = provision.history.filter(version=resolution.base_version).only("body").first()
+    return base is not None and base.body != provision.body
+
+
+def _check_proposal_acceptance(*, proposal: Proposal, provision: Provision, body: str) -> None:
+    """A tabled proposal for this provision, written on the text as it stands, whose text is `body`.
+
+    The proposals service (`proposal_accept`) puts a proposal to the parties by calling
+    `resolution_propose(..., body=proposal.body, proposal=proposal)`; adopting the resolution
+    marks the proposal accepted. A proposal written on an older text is incorporated instead, or
+    tabled again against the current text: parties consent to one exact text.
+    """
+    if proposal.provision_id != provision.pk:
+        raise ValidationError({"proposal": f"Proposal #{proposal.pk} is not for this provision."})
+    if proposal.state != Proposal.State.TABLED:
+        raise ValidationError(
+            {
+                "proposal": f"Proposal #{proposal.pk} is {proposal.get_state_display().lower()}; "
+                "only a tabled proposal can be accepted."
+            }
+        )
+    if provision.text_version > (proposal.base_version or 0):
+        raise ResolutionConflict(
+            f"Proposal #{proposal.pk} was written on version {proposal.base_version}; the text "
+            f"has changed since (version {provision.version}). Incorporate it, or table it again "
+            "against the current text.",
+            provision=provision,
+        )
+    if body != proposal.body:
+        raise ValidationError(
+            {"body": f"To accept proposal #{proposal.pk}, the text must be the proposal's text."}
+        )
+    pending = proposal.resolutions.filter(state=Resolution.State.PENDING).first()
+    if pending is not None:
+        raise ValidationError(
+            {
+                "proposal": f"Proposal #{proposal.pk} is already before the parties in resolution "
+                f"#{pending.pk}."
+            }
+        )
+
+
+@transaction.atomic
+def resolution_propose(
+    *,
+    actor: Actor,
+    provision: Provision,
+    base_version: int,
+    body: str,
+    note: str = "",
+    proposal: Proposal | None = None,
+) -> Resolution:
+    """Propose that the provision's text, at its current version, become `body`.
+
+    A negotiator or lead proposes in their party's name, the secretariat as chair. The text may
+    only remove brackets: a change of words is refused (submit a proposal), and a text that
+    removes no brackets has nothing to resolve. The parties concerned are the sponsors of the
+    groups removed or made common (every participant when an unattributed group is concerned;
+    observers never consent); each is told its consent is asked for.
+
+    With `proposal` (a tabled proposal written on the current text), the resolution puts that
+    proposal to every participant for acceptance as common text: `body` must be its text.
+    A `base_version` that is not the current version is a ResolutionConflict.
+    """
+    require(actor, Capability.EDIT_TEXT)
+    agreement_require_participant(actor, provision.agreement, to_write=True)
+    # Locked like a write: a text change cannot slip in between this check and the new row.
+    provision = Provision.objects.select_for_update().get(pk=provision.pk)
+    if base_version != provision.version:
+        raise ResolutionConflict(
+            f"Article {provision.number} is at version {provision.version}; your resolution was "
+            f"written on version {base_version}. Resolutions are for the text as it stands: "
+            "read it again and propose on the current version.",
+            provision=provision,
+        )
+    if provision.status in TEXT_FROZEN_STATUSES:
+        raise ValidationError(
+            f"Article {provision.number} is {provision.get_status_display().lower()}: its text "
+            "does not change."
+        )
+    provision_text_check(agreement=provision.agreement, body=body)
+    participants = _participant_parties(provision.agreement)
+    if proposal is not None:
+        _check_proposal_acceptance(proposal=proposal, provision=provision, body=body)
+        concerned = participants
+    else:
+        classification = ownership.classify(
+            provision.body,
+            body,
+            party=None if _speaks_as_chair(actor) else actor.party.code,
+            authority=ownership.Authority.CHAIR
+            if _speaks_as_chair(actor)
+            else ownership.Authority.PARTY,
+        )
+        if classification.refused:
+            raise WordingChange(classification.refused)
+        if not classification.needs_consent:
+            raise ValidationError({"body": "Nothing to resolve: the text removes no brackets."})
+        codes = classification.consent_parties()
+        named = [party for party in participants if codes is None or party.code in codes]
+        # Language only observers sponsor still needs someone's consent to go: every participant's.
+        concerned = named or participants
+    resolution = Resolution(
+        provision=provision,
+        base_version=provision.version,
+        body=body,
+        note=note,
+        party=None if _speaks_as_chair(actor) else actor.party,
+        author=actor.user,
+        proposal=proposal,
+    )
+    resolution.full_clean()
+    resolution.save()
+    resolution.concerned.set(concerned)
+    codes_text = ", ".join(party.code for party in concerned)
+    what = f"accept proposal #{proposal.pk}" if proposal is not None else "remove brackets"
+    notification_publish(
+        Event(
+            kind=Notification.Kind.RESOLUTION,
+            agreement=provision.agreement,
+            provision=provision,
+            actor=actor,
+            message=f"{resolution.party.code if resolution.party else 'The chair'} proposes "
+            f"resolution #{resolution.pk} to {what} in Article {provision.number} (version "
+            f"{provision.version}); the consent of {codes_text} is asked for."
+            + (f" Note: {note}" if note else ""),
+            concerned_parties=tuple(party.pk for party in concerned),
+        )
+    )
+    return resolution
+
+
+@transaction.atomic
+def _resolution_go_stale_if_changed(*, actor: Actor, resolution: Resolution) -> None:
+    """Its own transaction: a resolution found stale stays marked when the answer is refused.
+
+    Every text write marks pending resolutions stale as it happens (`resolution_mark_stale`);
+    this also catches text that reached the database another way.
+    """
+    provision = Provision.objects.select_for_update().get(pk=resolution.provision_id)
+    pending = Resolution.objects.select_for_update().filter(
+        pk=resolution.pk, state=Resolution.State.PENDING
+    )
+    current = pending.first()
+    if current is not None and _resolution_text_changed(current, provision):
+        resolution_set_stale(actor=actor, resolution=current, provision=provision)
+
+
+def _answering_party(
+    *, actor: Actor, resolution: Resolution, party: Party | None, meeting: str
+) -> Party:
+    """The party whose answer is recorded: the actor's own, or (for the secretariat recording what
+    was said in the room) the one it names, with the meeting."""
+    if _speaks_as_chair(actor):
+        errors = {}
+        if party is None:
+            errors["party"] = "Name the party whose answer was given in the room."
+        if not meeting.strip():
+            errors["meeting"] = "Name the meeting in which the party gave its answer."
+        if errors:
+            raise ValidationError(errors)
+        if not resolution.concerned.filter(pk=party.pk).exists():
+            raise ValidationError(
+                {"party": f"{party.code}'s consent is not asked for by this resolution."}
+            )
+        return party
+    if actor.party is None or actor.role not in {Role.LEAD, Role.NEGOTIATOR}:
+        raise PermissionDenied(
+            f"A party's consent is given by its lead or a negotiator; your role "
+            f"({actor.role or 'no delegation role'}) cannot give it."
+        )
+    agreement_require_participant(actor, resolution.provision.agreement, to_write=True)
+    if party is not None and party.pk != actor.party_id:
+        raise PermissionDenied(f"You answer for {actor.party.code} only, not for {party.code}.")
+    if meeting:
+        raise ValidationError(
+            {
+                "meeting": "Only the secretariat records answers given in the room; your "
+                "delegation answers for itself."
+            }
+        )
+    if not resolution.concerned.filter(pk=actor.party_id).exists():
+        raise PermissionDenied(
+            f"{actor.party.code}'s consent is not asked for by resolution #{resolution.pk}."
+        )
+    return actor.party
+
+
+def _no_longer_pending(resolution: Resolution, provision: Provision) -> str:
+    if resolution.state == Resolution.State.STALE:
+        return (
+            f"Resolution #{resolution.pk} is stale: the text of Article {provision.number} "
+            f"changed after version {resolution.base_version} (it is now version "
+            f"{provision.version}); propose a new resolution on the current text"
+        )
+    return f"Resolution #{resolution.pk} is {resolution.get_state_display().lower()}"
+
+
+def _consent_label(consent: Consent) -> str:
+    if consent.meeting:
+        return f"{consent.party.code} (secretariat, in the room at {consent.meeting})"
+    return f"{consent.party.code} ({consent.recorded_by.get_username()})"
+
+
+@transaction.atomic
+def _resolution_answer(
+    *,
+    actor: Actor,
+    resolution: Resolution,
+    answer: str,
+    expected_version: int,
+    party: Party | None,
+    meeting: str,
+) -> Resolution:
+    # The provision first, as every text write locks it: then the resolution.
+    provision = Provision.objects.select_for_update().get(pk=resolution.provision_id)
+    resolution = (
+        Resolution.objects.select_for_update()
+        .select_related("provision__agreement", "party")
+        .get(pk=resolution.pk)
+    )
+    party = _answering_party(actor=actor, resolution=resolution, party=party, meeting=meeting)
+    if resolution.state != Resolution.State.PENDING:
+        raise ResolutionConflict(
+            f"{_no_longer_pending(resolution, provision)}: it takes no more answers.",
+            provision=provision,
+            resolution=resolution,
+        )
+    if expected_version != resolution.base_version:
+        raise ResolutionConflict(
+            f"Resolution #{resolution.pk} is on version {resolution.base_version} of Article "
+            f"{provision.number}; you answered on version {expected_version}. Read it again and "
+            "answer on its version.",
+            provision=provision,
+            resolution=resolution,
+        )
+    existing = Consent.objects.filter(resolution=resolution, party=party).first()
+    if existing is not None and (existing.answer == answer or answer == Consent.Answer.CONSENT):
+        raise ResolutionConflict(
+            f"{party.code} has already answered resolution #{resolution.pk}: "
+            f"{existing.get_answer_display().lower()}.",
+            provision=provision,
+            resolution=resolution,
+        )
+    # A party that consented may still decline before the resolution takes effect: nothing is
+    # agreed until every party concerned agrees.
+    consent = existing or Consent(resolution=resolution, party=party)
+    consent.answer, consent.recorded_by = answer, actor.user
+    consent.meeting, consent.provision_version = meeting.strip(), resolution.base_version
+    consent.full_clean()
+    consent.save()
+    concerned = list(resolution.concerned.order_by("code"))
+    if answer == Consent.Answer.DECLINE:
+        return _resolution_close(
+            actor=actor,
+            resolution=resolution,
+            provision=provision,
+            concerned=concerned,
+            state=Resolution.State.DECLINED,
+            message=f"{party.code} declined resolution #{resolution.pk} on Article "
+            f"{provision.number}"
+            + (f" (in the room at {consent.meeting})" if consent.meeting else "")
+            + "; the text stays as it is.",
+        )
+    consents = {
+        c.party_id: c
+        for c in resolution.consents.filter(answer=Consent.Answer.CONSENT).select_related(
+            "party", "recorded_by"
+        )
+    }
+    if any(p.pk not in consents for p in concerned):
+        return resolution
+    return _resolution_adopt(
+        actor=actor,
+        resolution=resolution,
+        provision=provision,
+        concerned=concerned,
+        consents=[consents[p.pk] for p in concerned],
+    )
+
+
+def _resolution_close(
+    *,
+    actor: Actor,
+    resolution: Resolution,
+    provision: Provision,
+    concerned: list[Party],
+    state: str,
+    message: str,
+) -> Resolution:
+    resolution.state, resolution.decided_at = state, timezone.now()
+    resolution.full_clean()
+    resolution.save(update_fields=["state", "decided_at"])
+    notification_publish(
+        Event(
+            kind=Notification.Kind.RESOLUTION,
+            agreement=provision.agreement,
+            provision=provision,
+            actor=actor,
+            message=message,
+            concerned_parties=tuple(party.pk for party in concerned),
+        )
+    )
+    return resolution
+
+
+def _resolution_adopt(
+    *,
+    actor: Actor,
+    resolution: Resolution,
+    provision: Provision,
+    concerned: list[Party],
+    consents: list[Consent],
+) -> Resolution:
+    """The last consent is in: the text becomes the resolution's, in this same transaction."""
+    # Adopted before the text is written, so that the write's staleness sweep passes it over.
+    resolution.state, resolution.decided_at = Resolution.State.ADOPTED, timezone.now()
+    resolution.full_clean()
+    resolution.save(update_fields=["state", "decided_at"])
+    reason = f"Resolution #{resolution.pk} adopted: consent of " + ", ".join(
+        _consent_label(consent) for consent in consents
+    )
+    provision = provision_write_outcome(
+        actor=actor,
+        provision=provision,
+        expected_version=provision.version,
+        body=resolution.body,
+        reason=_history_reason(reason),
+    )
+    resolution.resulting_version = provision.version
+    resolution.save(update_fields=["resulting_version"])
+    if resolution.proposal_id is not None:
+        proposal = Proposal.objects.select_for_update().get(pk=resolution.proposal_id)
+        proposal.state = Proposal.State.ACCEPTED
+        proposal.decided_at, proposal.resulting_version = resolution.decided_at, provision.version
+        proposal.full_clean()
+        proposal._history_user = actor.user
+        proposal._change_reason = _history_reason(
+            f"Accepted by consensus: resolution #{resolution.pk}, version {provision.version}"
+        )
+        proposal.save()
+    notification_publish(
+        Event(
+            kind=Notification.Kind.RESOLUTION,
+            agreement=provision.agreement,
+            provision=provision,
+            actor=actor,
+            message=f"Resolution #{resolution.pk} adopted with the consent of "
+            f"{', '.join(party.code for party in concerned)}: Article {provision.number} is now "
+            f"version {provision.version}.",
+            concerned_parties=tuple(party.pk for party in concerned),
+        )
+    )
+    return resolution
+
+
+def resolution_consent(
+    *,
+    actor: Actor,
+    resolution: Resolution,
+    expected_version: int,
+    party: Party | None = None,
+    meeting: str = "",
+) -> Resolution:
+    """Record a party's consent to a resolution, on the resolution's version.
+
+    A party's lead or negotiator answers for that party, if its consent is asked for; the
+    secretariat records consent given in the room on a party's behalf (`party`), naming the
+    `meeting`. The text must still be the one the resolution was proposed on: otherwise the
+    resolution is stale (and stays so) and the answer is a ResolutionConflict. When the last
+    party concerned consents, the text becomes the resolution's in the same transaction, a new
+    version whose history names the resolution and each consent.
+    """
+    _resolution_go_stale_if_changed(actor=actor, resolution=resolution)
+    return _resolution_answer(
+        actor=actor,
+        resolution=resolution,
+        answer=Consent.Answer.CONSENT,
+        expected_version=expected_version,
+        party=party,
+        meeting=meeting,
+    )
+
+
+def resolution_decline(
+    *,
+    actor: Actor,
+    resolution: Resolution,
+    expected_version: int,
+    party: Party | None = None,
+    meeting: str = "",
+) -> Resolution:
+    """Record a party's refusal: the resolution is declined and the text stays as it is.
+
+    Who may answer, and on which version, as for `resolution_consent`; a party that had consented
+    may still decline while the resolution is pending.
+    """
+    _resolution_go_stale_if_changed(actor=actor, resolution=resolution)
+    return _resolution_answer(
+        actor=actor,
+        resolution=resolution,
+        answer=Consent.Answer.DECLINE,
+        expected_version=expected_version,
+        party=party,
+        meeting=meeting,
+    )
+
+
+@transaction.atomic
+def resolution_withdraw(*, actor: Actor, resolution: Resolution) -> Resolution:
+    """The proposer withdraws a pending resolution: a lead or negotiator of the proposing party,
+    or the secretariat for the chair's; the parties concerned are told."""
+    provision = Provision.objects.select_for_update().get(pk=resolution.provision_id)
+    resolution = (
+        Resolution.objects.select_for_update().select_related("party").get(pk=resolution.pk)
+    )
+    if resolution.party_id is None:
+        if not _speaks_as_chair(actor):
+            raise PermissionDenied("Only the secretariat withdraws the chair's resolution.")
+    elif not (actor.acts_for(resolution.party_id) and actor.role in {Role.LEAD, Role.NEGOTIATOR}):
+        raise PermissionDenied(
+            f"Only {resolution.party.code}'s lead or negotiators withdraw its resolution."
+        )
+    if resolution.state != Resolution.State.PENDING:
+        raise ResolutionConflict(
+            f"{_no_longer_pending(resolution, provision)}: only a pending resolution can be "
+            "withdrawn.",
+            provision=provision,
+            resolution=resolution,
+        )
+    return _resolution_close(
+        actor=actor,
+        resolution=resolution,
+        provision=provision,
+        concerned=list(resolution.concerned.order_by("code")),
+        state=Resolution.State.WITHDRAWN,
+        message=f"Resolution #{resolution.pk} on Article {provision.number} was withdrawn; "
+        "your consent is no longer asked for.",
+    )

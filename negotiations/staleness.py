@@ -33,29 +33,35 @@ def resolution_mark_stale(*, actor: Actor, provision: Provision) -> list[Resolut
         )
         .order_by("pk")
     )
-    now = timezone.now()
     for resolution in stale:
-        resolution.state, resolution.decided_at = Resolution.State.STALE, now
-        resolution.full_clean()
-        resolution.save(update_fields=["state", "decided_at"])
-        consented = list(
-            resolution.consents.filter(answer=Consent.Answer.CONSENT)
-            .order_by("party__code")
-            .values_list("party_id", "party__code")
-        )
-        if consented:
-            codes = ", ".join(code for _, code in consented)
-            notification_publish(
-                Event(
-                    kind=Notification.Kind.CONSENT,
-                    agreement=provision.agreement,
-                    provision=provision,
-                    actor=actor,
-                    message=f"Resolution #{resolution.pk} on Article {provision.number} is stale: "
-                    f"the text changed (now version {provision.version}) after version "
-                    f"{resolution.base_version}, on which {codes} consented; that consent no "
-                    "longer counts.",
-                    concerned_parties=tuple(party_id for party_id, _ in consented),
-                )
-            )
+        resolution_set_stale(actor=actor, resolution=resolution, provision=provision)
     return stale
+
+
+def resolution_set_stale(*, actor: Actor, resolution: Resolution, provision: Provision) -> None:
+    """One pending resolution whose text changed: stale, and the parties that had consented are
+    told their consent no longer counts."""
+    resolution.state, resolution.decided_at = Resolution.State.STALE, timezone.now()
+    resolution.full_clean()
+    resolution.save(update_fields=["state", "decided_at"])
+    consented = list(
+        resolution.consents.filter(answer=Consent.Answer.CONSENT)
+        .order_by("party__code")
+        .values_list("party_id", "party__code")
+    )
+    if not consented:
+        return
+    codes = ", ".join(code for _, code in consented)
+    notification_publish(
+        Event(
+            kind=Notification.Kind.CONSENT,
+            agreement=provision.agreement,
+            provision=provision,
+            actor=actor,
+            message=f"Resolution #{resolution.pk} on Article {provision.number} is stale: the "
+            f"text changed (now version {provision.version}) after version "
+            f"{resolution.base_version}, on which {codes} consented; that consent no longer "
+            "counts.",
+            concerned_parties=tuple(party_id for party_id, _ in consented),
+        )
+    )

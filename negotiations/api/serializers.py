@@ -1,12 +1,16 @@
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import ModelSerializer
 from parties.access import actor_for
 from parties.models import Party
+from provisions.api.serializers import DiffOpSerializer
+from provisions.models import Provision
 
-from ..models import ActionItem, Comment, Notification, Position, Round, Watch
+from ..models import ActionItem, Comment, Notification, Position, Resolution, Round, Watch
+from ..selectors import resolution_answers, resolution_diff
 
 
 class RoundSerializer(ModelSerializer):
@@ -163,3 +167,138 @@ class NotificationReadSerializer(serializers.Serializer):
 
 class UnreadCountSerializer(serializers.Serializer):
     unread = serializers.IntegerField()
+
+
+# --- Resolutions: removing brackets by consent --------------------------------------------------
+
+
+class ResolutionAnswerSerializer(serializers.Serializer):
+    """One concerned party's answer."""
+
+    party = serializers.CharField(source="party.code")
+    answer = serializers.SerializerMethodField(help_text="consent, decline, or pending")
+    recorded_by = serializers.CharField(
+        source="consent.recorded_by.username", default=None, allow_null=True
+    )
+    meeting = serializers.CharField(
+        source="consent.meeting",
+        default="",
+        help_text="Set when the secretariat recorded the answer given in the room",
+    )
+    provision_version = serializers.IntegerField(
+        source="consent.provision_version", default=None, allow_null=True
+    )
+    answered_at = serializers.DateTimeField(
+        source="consent.created_at", default=None, allow_null=True
+    )
+
+    @extend_schema_field(serializers.ChoiceField(choices=["consent", "decline", "pending"]))
+    def get_answer(self, answer) -> str:
+        return answer.answer or "pending"
+
+
+class ResolutionSerializer(ModelSerializer):
+    """A resolution with its parties concerned, their answers and the diff it makes.
+
+    The view passes each resolution's base text as `base_bodies` in the context (one query for a
+    page); without it the base text is read here.
+    """
+
+    party = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="The proposing party; null for the chair"
+    )
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    concerned = serializers.SerializerMethodField(
+        help_text="Codes of the parties whose consent it needs"
+    )
+    answers = serializers.SerializerMethodField()
+    diff = serializers.SerializerMethodField(
+        help_text="Word diff from the text at base_version to the resolution's text"
+    )
+
+    class Meta:
+        model = Resolution
+        fields = [
+            "id",
+            "provision",
+            "base_version",
+            "body",
+            "note",
+            "party",
+            "author",
+            "proposal",
+            "state",
+            "concerned",
+            "answers",
+            "diff",
+            "resulting_version",
+            "created_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+    def get_concerned(self, resolution) -> list[str]:
+        return sorted(party.code for party in resolution.concerned.all())
+
+    @extend_schema_field(ResolutionAnswerSerializer(many=True))
+    def get_answers(self, resolution):
+        return ResolutionAnswerSerializer(resolution_answers(resolution), many=True).data
+
+    @extend_schema_field(DiffOpSerializer(many=True))
+    def get_diff(self, resolution):
+        bodies = self.context.get("base_bodies") or {}
+        if resolution.pk in bodies:
+            base = bodies[resolution.pk]
+        else:
+            record = resolution.provision.history.filter(version=resolution.base_version).first()
+            base = record.body if record else ""
+        return [op.as_dict() for op in resolution_diff(base, resolution)]
+
+
+class ResolutionCreateSerializer(serializers.Serializer):
+    provision = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.all())
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The provision's current version, the text you removed brackets from (or "
+        "send If-Match)",
+    )
+    body = serializers.CharField(
+        trim_whitespace=False,
+        help_text="The text the provision becomes: the current text with brackets removed",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResolutionAnswerRequestSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The resolution's base_version: the text you answer on (or send If-Match)",
+    )
+    party = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Party.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Secretariat only, and required then: the party that answered in the room",
+    )
+    meeting = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="Secretariat only, and required then: the meeting in which the party answered",
+    )
+
+
+class ResolutionConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current_version = serializers.IntegerField(help_text="The provision's current version")
+    resolution = ResolutionSerializer(
+        allow_null=True, help_text="The resolution as it now stands (e.g. stale)"
+    )
+
+
+class ResolutionRefusalSerializer(serializers.Serializer):
+    detail = serializers.CharField()

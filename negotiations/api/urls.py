@@ -5,6 +5,7 @@ from .views import (
     CommentViewSet,
     NotificationViewSet,
     PositionViewSet,
+    ResolutionViewSet,
     RoundViewSet,
     WatchViewSet,
 )
@@ -16,4 +17,5 @@ router.register("comments", CommentViewSet, basename="comment")
 router.register("action-items", ActionItemViewSet, basename="action-item")
 router.register("watches", WatchViewSet, basename="watch")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("resolutions", ResolutionViewSet, basename="resolution")
 urlpatterns = router.urls

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from agreement.api.serializers import AgreementCompareSerializer, comparison_data
 from config.viewsets import CreateReadUpdateViewSet
 from parties.access import actor_for
+from provisions.api.views import IF_MATCH, expected_version
 from provisions.selectors import agreement_compare
 
 from .. import services
@@ -15,6 +16,8 @@ from ..selectors import (
     comment_list_for,
     notification_list_for,
     position_list_for,
+    resolution_base_bodies,
+    resolution_list_for,
     round_list_for,
     round_window,
     watch_list_for,
@@ -28,6 +31,11 @@ from .serializers import (
     NotificationSerializer,
     PositionSerializer,
     PositionUpdateSerializer,
+    ResolutionAnswerRequestSerializer,
+    ResolutionConflictSerializer,
+    ResolutionCreateSerializer,
+    ResolutionRefusalSerializer,
+    ResolutionSerializer,
     RoundSerializer,
     RoundUpdateSerializer,
     UnreadCountSerializer,
@@ -218,3 +226,181 @@ class NotificationViewSet(
             actor=actor_for(request.user), notification_ids=serializer.validated_data.get("ids")
         )
         return Response({"unread": self.get_queryset().filter(read_at__isnull=True).count()})
+
+
+# --- Resolutions: removing brackets by consent --------------------------------------------------
+
+RESOLUTION_NOT_FOUND = OpenApiResponse(
+    ResolutionRefusalSerializer, description="Unknown resolution, or one outside your agreements"
+)
+RESOLUTION_ANSWER_ERRORS = {
+    400: OpenApiResponse(
+        description="Invalid input, named by field: no `version` (or If-Match); for the "
+        "secretariat, no `party` or `meeting`, or a party whose consent is not asked for; "
+        "`meeting` sent by a delegation (only the secretariat records answers given in the room)"
+    ),
+    403: OpenApiResponse(
+        ResolutionRefusalSerializer,
+        description="Not a lead or negotiator of a participating party (or the secretariat); "
+        "answering for another party; your party's consent is not asked for",
+    ),
+    404: RESOLUTION_NOT_FOUND,
+    409: OpenApiResponse(
+        ResolutionConflictSerializer,
+        description="The text changed since the resolution was proposed (it is now stale); "
+        "`version` is not the resolution's base_version; the resolution is no longer pending; "
+        "your party has already answered",
+    ),
+}
+
+
+@extend_schema_view(
+    retrieve=extend_schema(responses={200: ResolutionSerializer, 404: RESOLUTION_NOT_FOUND}),
+)
+class ResolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Resolutions: a provision's text at one version becomes a text with brackets removed, once
+    every party concerned consents on that version (every participant, for unattributed
+    brackets). POST proposes one; `consent/`, `decline/` and `withdraw/` answer it."""
+
+    serializer_class = ResolutionSerializer
+    filterset_fields = ["provision", "state", "provision__agreement"]
+
+    def get_queryset(self):
+        return resolution_list_for(actor_for(self.request.user))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self._data(page, many=True))
+
+    def retrieve(self, request, *args, **kwargs):
+        resolution = self.get_object()
+        return Response(self._data(resolution), headers={"ETag": f'"{resolution.base_version}"'})
+
+    def _data(self, resolutions, *, many: bool = False):
+        bodies = resolution_base_bodies(list(resolutions) if many else [resolutions])
+        context = {**self.get_serializer_context(), "base_bodies": bodies}
+        return ResolutionSerializer(resolutions, many=many, context=context).data
+
+    def _fresh(self, resolution):
+        return self.get_queryset().get(pk=resolution.pk)
+
+    def _conflict(self, conflict: services.ResolutionConflict) -> Response:
+        resolution = conflict.resolution
+        return Response(
+            {
+                "detail": str(conflict),
+                "current_version": conflict.current_version,
+                "resolution": self._data(self._fresh(resolution)) if resolution else None,
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+
+    @extend_schema(
+        request=ResolutionCreateSerializer,
+        parameters=[IF_MATCH],
+        responses={
+            201: ResolutionSerializer,
+            400: OpenApiResponse(
+                description="Invalid input, named by field: no `version` (or If-Match); broken "
+                "bracket text (with `bracket_errors`: line, column); a text that changes words "
+                "(with `negotiation_rules`: each change, its group, line and column; submit a "
+                "proposal instead); a text that removes no brackets; an agreed or withdrawn "
+                "provision"
+            ),
+            403: OpenApiResponse(
+                ResolutionRefusalSerializer,
+                description="Not a negotiator or lead of a participating party, or the secretariat",
+            ),
+            409: OpenApiResponse(
+                ResolutionConflictSerializer,
+                description="The text changed meanwhile: `version` is not the current version "
+                "(`current_version` says which is)",
+            ),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """Propose a resolution: the provision's current text with brackets removed. The answer
+        names the parties whose consent it needs; each is told."""
+        actor = actor_for(request.user)
+        serializer = ResolutionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            resolution = services.resolution_propose(
+                actor=actor,
+                provision=data["provision"],
+                base_version=expected_version(request, data.get("version")),
+                body=data["body"],
+                note=data["note"],
+            )
+        except services.ResolutionConflict as conflict:
+            return self._conflict(conflict)
+        return Response(self._data(self._fresh(resolution)), status=status.HTTP_201_CREATED)
+
+    def _answer(self, request, service) -> Response:
+        resolution = self.get_object()
+        serializer = ResolutionAnswerRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            resolution = service(
+                actor=actor_for(request.user),
+                resolution=resolution,
+                expected_version=expected_version(request, data.get("version")),
+                party=data.get("party"),
+                meeting=data["meeting"],
+            )
+        except services.ResolutionConflict as conflict:
+            return self._conflict(conflict)
+        return Response(self._data(self._fresh(resolution)))
+
+    @extend_schema(
+        request=ResolutionAnswerRequestSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ResolutionSerializer, **RESOLUTION_ANSWER_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def consent(self, request, pk=None):
+        """Your party consents, on the resolution's version (`version` = its base_version). The
+        secretariat records consent given in the room: `party` and `meeting`. The last consent
+        makes the text the resolution's, as a new version (`state` adopted,
+        `resulting_version`)."""
+        return self._answer(request, services.resolution_consent)
+
+    @extend_schema(
+        request=ResolutionAnswerRequestSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ResolutionSerializer, **RESOLUTION_ANSWER_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Your party declines (even after consenting, while it is pending): the resolution is
+        declined and the text stays. The secretariat records a refusal given in the room."""
+        return self._answer(request, services.resolution_decline)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ResolutionSerializer,
+            403: OpenApiResponse(
+                ResolutionRefusalSerializer,
+                description="Not a lead or negotiator of the proposing party (the secretariat, "
+                "for the chair's resolutions)",
+            ),
+            404: RESOLUTION_NOT_FOUND,
+            409: OpenApiResponse(
+                ResolutionConflictSerializer, description="The resolution is no longer pending"
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """The proposing party (or the secretariat, for the chair's) withdraws a pending
+        resolution; the parties concerned are told."""
+        try:
+            resolution = services.resolution_withdraw(
+                actor=actor_for(request.user), resolution=self.get_object()
+            )
+        except services.ResolutionConflict as conflict:
+            return self._conflict(conflict)
+        return Response(self._data(self._fresh(resolution)))
