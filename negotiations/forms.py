@@ -41,3 +41,45 @@ class PositionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# --- Resolutions: removing brackets by consent --------------------------------------------------
+
+
+class ResolutionProposeForm(forms.Form):
+    """The provision's current text, from which the proposer removes brackets."""
+
+    body = forms.CharField(
+        label="The text once the brackets are removed",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "true", "class": "text-editor"}),
+        help_text="Remove brackets only: choose among alternatives, or make bracketed language "
+        "common text. A change of words is a proposal.",
+    )
+    note = forms.CharField(
+        label="Note for the parties",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shared with every participant, e.g. where the room agreed it.",
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class ResolutionAnswerForm(forms.Form):
+    """A party's answer on the resolution's version; for the secretariat, which party answered in
+    which meeting."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    party = forms.ModelChoiceField(
+        label="Party", queryset=None, required=False, empty_label="Choose a party…"
+    )
+    meeting = forms.CharField(
+        label="Meeting",
+        max_length=200,
+        required=False,
+        help_text="Where the party answered, e.g. 'Round 3 plenary, Brussels'",
+    )
+
+    def __init__(self, *args, parties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = parties

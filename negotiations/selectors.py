@@ -245,6 +245,7 @@ class ResolutionRow:
     answers: list[ResolutionAnswer]
     ops: list[diff.DiffOp]
     answers_for: Party | None  # the actor's own party, when it may consent or decline now
+    own_answer: str | None  # that party's answer so far (a consent may still become a decline)
     on_behalf: list[Party]  # for the secretariat: concerned parties yet to answer
     may_withdraw: bool
 
@@ -280,6 +281,7 @@ def resolution_rows_for(actor: Actor, provision: Provision) -> list[ResolutionRo
                 answers_for=own.party
                 if own is not None and own.answer != Consent.Answer.DECLINE
                 else None,
+                own_answer=own.answer if own is not None else None,
                 on_behalf=[a.party for a in answers if a.answer is None] if chair else [],
                 may_withdraw=chair
                 if resolution.party_id is None

@@ -16,4 +16,16 @@ urlpatterns = [
     path("notifications/read/", views.NotificationReadView.as_view(), name="notification-read"),
     path("watches/", views.WatchCreateView.as_view(), name="watch-create"),
     path("watches/<int:pk>/stop/", views.WatchDeleteView.as_view(), name="watch-delete"),
+    path(
+        "provisions/<int:pk>/resolutions/new/",
+        views.ResolutionProposeView.as_view(),
+        name="resolution-propose",
+    ),
+    path("resolutions/<int:pk>/consent/", views.ResolutionConsentView.as_view(), name="resolution-consent"),
+    path("resolutions/<int:pk>/decline/", views.ResolutionDeclineView.as_view(), name="resolution-decline"),
+    path(
+        "resolutions/<int:pk>/withdraw/",
+        views.ResolutionWithdrawView.as_view(),
+        name="resolution-withdraw",
+    ),
 ]

@@ -11,19 +11,23 @@ from django.views import View
 from django.views.generic import ListView
 
 from agreement.selectors import agreement_list_for
-from parties.access import actor_for
+from config.forms import add_service_error
+from parties.access import Capability, actor_for
 from provisions.compare import summarize
-from provisions.models import Status
+from provisions.models import Provision, Status
 from provisions.selectors import agreement_compare, provision_snapshots_as_of
-from provisions.views import rendered_text
+from provisions.services import InvalidBracketText
+from provisions.views import ProvisionMixin, redirect_to_detail, rendered_text
 
 from . import services
 from .filters import ActionItemFilter
-from .forms import WatchForm
+from .forms import ResolutionAnswerForm, ResolutionProposeForm, WatchForm
 from .progress import agreement_progress
 from .selectors import (
     action_item_list_for,
     notification_list_for,
+    resolution_answers,
+    resolution_list_for,
     round_list_for,
     round_window,
     watch_list_for,
@@ -228,3 +232,132 @@ class ActionItemDoneView(LoginRequiredMixin, View):
             request,
             fallback=reverse("negotiations:action-item-list", args=[item.agreement_id]),
         )
+
+
+# --- Resolutions: removing brackets by consent --------------------------------------------------
+
+
+class ResolutionProposeView(ProvisionMixin, View):
+    """Propose a resolution from the provision page: the current text in an editor, from which
+    the proposer removes brackets, and a note. What the user wrote is kept on every refusal."""
+
+    required_capability = Capability.EDIT_TEXT
+    template_name = "negotiations/resolution_propose.html"
+
+    def get(self, request, pk):
+        form = ResolutionProposeForm(
+            initial={"body": self.provision.body, "version": self.provision.version}
+        )
+        return self.render(form)
+
+    def post(self, request, pk):
+        form = ResolutionProposeForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        data = form.cleaned_data
+        try:
+            resolution = services.resolution_propose(
+                actor=self.actor,
+                provision=self.provision,
+                base_version=data["version"],
+                body=data["body"],
+                note=data["note"],
+            )
+        except services.ResolutionConflict as conflict:
+            # Keep the user's text; arm the form with the current version, on which it is
+            # checked again when sent.
+            current = conflict.provision
+            rearmed = ResolutionProposeForm(initial={**data, "version": current.version})
+            return self.render(rearmed, status=409, conflict=conflict)
+        except services.WordingChange as refused:
+            add_service_error(form, refused)
+            return self.render(form, status=400, rule_violations=refused.changes)
+        except InvalidBracketText as error:
+            add_service_error(form, error)
+            return self.render(form, status=400, bracket_errors=error.bracket_errors)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.render(form, status=400)
+        concerned = ", ".join(party.code for party in resolution.concerned.order_by("code"))
+        messages.success(
+            request,
+            f"Resolution #{resolution.pk} proposed; the consent of {concerned} is asked for.",
+        )
+        return redirect_to_detail(request, self.provision)
+
+    def render(self, form, status: int = 200, **extra):
+        provision = Provision.objects.get(pk=self.provision.pk)  # the text as it stands now
+        context = self.page_context(
+            form=form, current=provision, current_text=rendered_text(provision.body), **extra
+        )
+        return render(self.request, self.template_name, context, status=status)
+
+
+class ResolutionActionView(LoginRequiredMixin, View):
+    """Consent to, decline or withdraw a resolution from the provision page, then back to it."""
+
+    action = ""  # consent, decline or withdraw
+
+    def post(self, request, pk):
+        actor = actor_for(request.user)
+        resolution = get_object_or_404(resolution_list_for(actor), pk=pk)
+        provision = resolution.provision
+        try:
+            if self.action == "withdraw":
+                resolution = services.resolution_withdraw(actor=actor, resolution=resolution)
+                messages.success(request, f"Resolution #{resolution.pk} withdrawn.")
+                return redirect_to_detail(request, provision)
+            form = ResolutionAnswerForm(request.POST, parties=resolution.concerned.all())
+            if not form.is_valid():
+                messages.error(
+                    request,
+                    "Answer on the resolution's version; the secretariat names a party whose "
+                    "consent it asks for and the meeting.",
+                )
+                return redirect_to_detail(request, provision)
+            answer = (
+                services.resolution_consent
+                if self.action == "consent"
+                else services.resolution_decline
+            )
+            resolution = answer(
+                actor=actor,
+                resolution=resolution,
+                expected_version=form.cleaned_data["version"],
+                party=form.cleaned_data["party"],
+                meeting=form.cleaned_data["meeting"],
+            )
+        except services.ResolutionConflict as conflict:
+            messages.error(request, str(conflict))
+            return redirect_to_detail(request, provision)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect_to_detail(request, provision)
+        messages.success(request, _answer_message(resolution))
+        return redirect_to_detail(request, provision)
+
+
+class ResolutionConsentView(ResolutionActionView):
+    action = "consent"
+
+
+class ResolutionDeclineView(ResolutionActionView):
+    action = "decline"
+
+
+class ResolutionWithdrawView(ResolutionActionView):
+    action = "withdraw"
+
+
+def _answer_message(resolution) -> str:
+    if resolution.state == resolution.State.ADOPTED:
+        return (
+            f"Resolution #{resolution.pk} adopted: every party concerned consented, and the text "
+            f"is now version {resolution.resulting_version}."
+        )
+    if resolution.state == resolution.State.DECLINED:
+        return f"Resolution #{resolution.pk} declined; the text stays as it is."
+    waiting = ", ".join(
+        answer.party.code for answer in resolution_answers(resolution) if answer.answer is None
+    )
+    return f"Consent recorded for resolution #{resolution.pk}; waiting for {waiting}."

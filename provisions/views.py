@@ -15,7 +15,12 @@ from agreement.selectors import agreement_list_for
 from config.forms import add_service_error
 from negotiations import services as negotiation_services
 from negotiations.forms import CommentForm, PositionForm
-from negotiations.selectors import comment_list_for, position_list_for, watch_list_for
+from negotiations.selectors import (
+    comment_list_for,
+    position_list_for,
+    resolution_rows_for,
+    watch_list_for,
+)
 from parties.access import Capability, actor_for, require
 
 from . import brackets, diff, services
@@ -114,6 +119,7 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
             comments=comment_list_for(actor).filter(provision=self.provision),
             history=with_minerals(provision_history(self.provision)[:10]),
             watch=watch_list_for(actor).filter(provision=self.provision).first(),
+            resolutions=resolution_rows_for(actor, provision),
         )
         return context
 

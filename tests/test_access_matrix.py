@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from agreement.models import ExportJob
 from negotiations import services as negotiation_services
-from negotiations.models import Notification, Watch
+from negotiations.models import Notification, Resolution, Watch
 from parties.access import actor_for
 from tests.factories import MembershipFactory, PartyFactory
 
@@ -157,6 +157,8 @@ class Write:
     allowed: frozenset
     payload: Callable[[Scene], dict] = lambda s: {}
     query: str = ""
+    # Fields only some actors send: the secretariat names the party and meeting it records for.
+    also_sent_by: dict[str, Callable[[Scene], dict]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,45 @@ class Route:
 
 def pk(attr: str) -> Callable[[Scene], dict]:
     return lambda s: {"pk": getattr(s, attr).pk}
+
+
+def current_version(s: Scene) -> int:
+    return type(s.provision).objects.get(pk=s.provision.pk).version
+
+
+def resolution(s: Scene) -> dict:
+    """The scene's pending resolution, made on first use: the US proposes `shall`, so the US and
+    the EU are asked to consent."""
+    pending = Resolution.objects.filter(provision=s.provision).first()
+    if pending is None:
+        pending = negotiation_services.resolution_propose(
+            actor=actor_for(s.users["us-negotiator"]),
+            provision=s.provision,
+            base_version=current_version(s),
+            body=RESOLVED,
+        )
+    return {"pk": pending.pk}
+
+
+RESOLVED = "1. The Parties shall cooperate."  # the scene's provision, its brackets resolved
+# Consent and refusal: each party for itself (the US and the EU are asked), the secretariat in the
+# room, naming the party and the meeting.
+ANSWER = Write(
+    frozenset({"us-negotiator", "us-lead", "eu-lead", "staff"}),
+    lambda s: {"version": current_version(s)},
+    also_sent_by={"staff": lambda s: {"party": "EU", "meeting": "Round 2 plenary, Brussels"}},
+)
+PAGE_ANSWER = Write(
+    ANSWER.allowed,
+    ANSWER.payload,
+    also_sent_by={
+        "staff": lambda s: {
+            "party": s.users["eu-lead"].membership.party_id,
+            "meeting": "Round 2 plenary, Brussels",
+        }
+    },
+)
+US_PROPOSER = frozenset({"us-negotiator", "us-lead"})  # the resolution's proposing party
 
 
 AGREEMENT, PROVISION = pk("agreement"), pk("provision")
@@ -253,6 +294,19 @@ MATRIX: dict[str, Route] = {
     ),
     "negotiations:watch-delete": Route(
         pk("watch"), page=True, writes={"post": Write(frozenset({"us-observer"}))}
+    ),
+    "negotiations:resolution-propose": Route(
+        PROVISION,
+        reads=EDITORS,
+        page=True,
+        writes={
+            "post": Write(EDITORS, lambda s: {"body": RESOLVED, "version": current_version(s)})
+        },
+    ),
+    "negotiations:resolution-consent": Route(resolution, page=True, writes={"post": PAGE_ANSWER}),
+    "negotiations:resolution-decline": Route(resolution, page=True, writes={"post": PAGE_ANSWER}),
+    "negotiations:resolution-withdraw": Route(
+        resolution, page=True, writes={"post": Write(US_PROPOSER)}
     ),
     "login": Route(reads=EVERYONE),
     "logout": Route(page=True, writes={"post": Write(EVERYONE)}),
@@ -435,6 +489,23 @@ MATRIX: dict[str, Route] = {
     "notification-read": Route(writes={"post": Write(SIGNED_IN)}),
     "notification-unread-count": Route(reads=SIGNED_IN),
     "notification-detail": Route(pk("notification"), reads=frozenset({"us-lead"})),
+    "resolution-list": Route(
+        reads=SIGNED_IN,
+        writes={
+            "post": Write(
+                EDITORS,
+                lambda s: {
+                    "provision": s.provision.pk,
+                    "body": RESOLVED,
+                    "version": current_version(s),
+                },
+            )
+        },
+    ),
+    "resolution-detail": Route(resolution, reads=PARTICIPANTS),
+    "resolution-consent": Route(resolution, writes={"post": ANSWER}),
+    "resolution-decline": Route(resolution, writes={"post": ANSWER}),
+    "resolution-withdraw": Route(resolution, writes={"post": Write(US_PROPOSER)}),
 }
 
 DENIED = {401, 403, 404}
@@ -521,7 +592,8 @@ def test_writes(name, method, actor, scene, django_capture_on_commit_callbacks):
     url = url_of(name, route, scene)
     client = client_for(scene, actor, page=route.page)
     with django_capture_on_commit_callbacks(execute=True):
-        response = getattr(client, method)(url, write.payload(scene))
+        extra = write.also_sent_by.get(actor, lambda s: {})(scene)
+        response = getattr(client, method)(url, {**write.payload(scene), **extra})
     what = f"{method.upper()} {url} as {actor}"
     if actor in write.allowed:
         assert response.status_code < 400, (

@@ -5,6 +5,8 @@ Services first (the rules), then the API end to end, then the provision page.
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
 
 from agreement.models import Participation
 from negotiations import services
@@ -673,3 +675,127 @@ def test_every_action_by_every_role(name, world, api, provision, secretariat):
 
     listed = client.get(LIST)
     assert listed.status_code == (401 if name == "anonymous" else 200)
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def page_client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_provision_page_lists_pending_resolutions_with_who_has_answered(
+    world, actor, provision, secretariat
+):
+    resolution = propose(actor("us-negotiator"), provision, note="As the room agreed.")
+    services.resolution_consent(
+        actor=actor("us-lead"), resolution=resolution, expected_version=BASE
+    )
+    url = reverse("provisions:provision-detail", args=[provision.pk])
+
+    eu = page_client(world.user("EU", "negotiator")).get(url).content.decode()
+    assert f"Resolution #{resolution.pk}" in eu and "As the room agreed." in eu
+    assert '<del class="diff-del">' in eu  # the brackets it removes
+    assert "Consents" in eu and "(us-lead)" in eu and "Has not answered yet" in eu
+    assert reverse("negotiations:resolution-consent", args=[resolution.pk]) in eu
+    assert "EU consents" in eu and "EU declines" in eu
+    assert "Withdraw this resolution" not in eu  # the US proposed it
+
+    us = page_client(world.user("US", "lead")).get(url).content.decode()
+    assert "US has consented." in us and "US declines" in us
+    assert "Withdraw this resolution" in us
+
+    reviewer = page_client(world.user("EU", "reviewer")).get(url).content.decode()
+    assert f"Resolution #{resolution.pk}" in reviewer
+    assert reverse("negotiations:resolution-consent", args=[resolution.pk]) not in reviewer
+    assert "Propose a resolution" not in reviewer
+
+    chair = page_client(secretariat).get(url).content.decode()
+    assert "Record an answer given in the room" in chair
+    assert 'name="meeting"' in chair and "EU (European Union)" in chair
+    assert "US (United States)" not in chair  # the US has answered already
+
+
+def test_consenting_from_the_page(world, actor, provision, secretariat):
+    resolution = propose(actor("us-negotiator"), provision)
+    consent_url = reverse("negotiations:resolution-consent", args=[resolution.pk])
+    detail_url = reverse("provisions:provision-detail", args=[provision.pk])
+
+    response = page_client(world.user("US", "lead")).post(consent_url, {"version": BASE})
+    assert response.status_code == 302 and response["Location"] == detail_url
+
+    chair = page_client(secretariat)
+    chair.post(consent_url, {"version": BASE, "party": world.eu.pk})  # no meeting named
+    assert not resolution.consents.filter(party=world.eu).exists()
+    followed = chair.post(
+        consent_url, {"version": BASE, "party": world.eu.pk, "meeting": MEETING}, follow=True
+    )
+    assert "adopted" in followed.content.decode()
+    provision.refresh_from_db()
+    assert provision.body == RESOLVED
+    assert (
+        "in the room at Round 3 plenary"
+        in provision.history.get(version=BASE + 1).history_change_reason
+    )
+
+    late = page_client(world.user("EU", "lead")).post(
+        reverse("negotiations:resolution-decline", args=[resolution.pk]),
+        {"version": BASE},
+        follow=True,
+    )
+    assert "adopted: it takes no more answers" in late.content.decode()
+
+
+def test_declining_and_withdrawing_from_the_page(world, actor, provision):
+    declined = propose(actor("us-negotiator"), provision)
+    page_client(world.user("EU", "negotiator")).post(
+        reverse("negotiations:resolution-decline", args=[declined.pk]), {"version": BASE}
+    )
+    declined.refresh_from_db()
+    assert declined.state == Resolution.State.DECLINED
+
+    withdrawn = propose(actor("us-negotiator"), provision)
+    denied = page_client(world.user("EU", "lead")).post(
+        reverse("negotiations:resolution-withdraw", args=[withdrawn.pk])
+    )
+    assert denied.status_code == 403
+    page_client(world.user("US", "negotiator")).post(
+        reverse("negotiations:resolution-withdraw", args=[withdrawn.pk])
+    )
+    withdrawn.refresh_from_db()
+    assert withdrawn.state == Resolution.State.WITHDRAWN
+
+
+def test_proposing_from_the_page(world, provision):
+    url = reverse("negotiations:resolution-propose", args=[provision.pk])
+    client = page_client(world.user("EU", "negotiator"))
+    form = client.get(url)
+    assert form.status_code == 200
+    assert ALTERNATIVES in form.content.decode()  # the editor starts from the current text
+    assert f'name="version" value="{BASE}"' in form.content.decode()
+
+    words = client.post(url, {"body": "1. The Parties must cooperate.", "version": BASE})
+    assert words.status_code == 400
+    assert "change of wording" in words.content.decode()
+    assert "1. The Parties must cooperate." in words.content.decode()  # the text is kept
+    broken = client.post(url, {"body": "1. The Parties [shall cooperate.", "version": BASE})
+    assert broken.status_code == 400 and "bracket error" in broken.content.decode()
+    stale = client.post(url, {"body": RESOLVED, "version": BASE - 1})
+    assert stale.status_code == 409 and RESOLVED in stale.content.decode()
+    assert not Resolution.objects.exists()
+
+    done = client.post(url, {"body": RESOLVED, "note": "Shall.", "version": BASE})
+    assert done.status_code == 302
+    resolution = Resolution.objects.get()
+    assert resolution.party == world.eu and resolution.note == "Shall."
+
+    assert page_client(world.user("EU", "reviewer")).get(url).status_code == 403
+    assert (
+        page_client(world.user("JP", "lead"))
+        .post(url, {"body": RESOLVED, "version": BASE})
+        .status_code
+        == 403
+    )
+    assert Client().get(url).status_code == 302  # to sign in
