@@ -16,7 +16,8 @@ from parties.access import Actor, Capability, Role, require
 from parties.models import Membership, Party
 from provisions import ownership
 from provisions.models import TEXT_FROZEN_STATUSES, HistoricalProvision, Provision
-from provisions.services import provision_text_check, provision_write_outcome
+from provisions.models import Status as ProvisionStatus
+from provisions.services import VersionConflict, provision_text_check, provision_write_outcome
 
 from .models import (
     ActionItem,
@@ -97,6 +98,64 @@ def round_close(*, actor: Actor, round_: Round) -> Round:
     return round_
 
 
+class StaleConsent(VersionConflict):
+    """An `agree` sent for a text that has changed since the version the caller read."""
+
+    def __init__(self, *, current: Provision, expected_version: int):
+        super().__init__(current=current, expected_version=expected_version)
+        self.args = (
+            f"Article {current.number}'s text changed in version {current.text_version}, after "
+            f"the version {expected_version} you agree to: read the current text (version "
+            f"{current.version}) and agree again.",
+        )
+
+
+def _check_agree(*, provision: Provision, party: Party, seen_version: int | None) -> None:
+    """An `agree` is given on a text the caller read (still the current one), by a participant,
+    on a provision that can be agreed at all."""
+    if seen_version is None:
+        raise ValidationError(
+            {
+                "version": f"Send the version of Article {provision.number} you agree to "
+                "(If-Match or a `version` field): consent is given on a text."
+            }
+        )
+    if not 1 <= seen_version <= provision.version:
+        raise ValidationError(
+            {"version": f"Article {provision.number} has versions 1 to {provision.version}."}
+        )
+    standing = (
+        Participation.objects.filter(agreement_id=provision.agreement_id, party=party)
+        .values_list("standing", flat=True)
+        .first()
+    )
+    if standing != Participation.Standing.PARTICIPANT:
+        raise PermissionDenied(
+            f"{party.code} observes this agreement: observers neither agree nor block agreement."
+            if standing
+            else f"{party.code} does not take part in this agreement."
+        )
+    if provision.status == ProvisionStatus.WITHDRAWN:
+        raise ValidationError(
+            {"stance": f"Article {provision.number} is withdrawn: there is no text to agree."}
+        )
+    if provision.bracket_count:
+        raise ValidationError(
+            {
+                "stance": f"Article {provision.number} still holds {provision.bracket_count} "
+                "bracketed passage(s): it cannot be agreed while it holds brackets."
+            }
+        )
+    if provision.text_version > seen_version:
+        raise StaleConsent(current=provision, expected_version=seen_version)
+
+
+def _shared_part(position: Position) -> tuple:
+    """What all participants see of a position; an `agree` includes the version it is given on."""
+    agreed_on = position.provision_version if position.stance == Position.Stance.AGREE else None
+    return (position.stance, position.note, agreed_on, position.meeting)
+
+
 @transaction.atomic
 def position_record(
     *,
@@ -107,16 +166,56 @@ def position_record(
     note: str | None = None,
     internal_note: str | None = None,
     reason: str = "",
+    seen_version: int | None = None,
+    meeting: str = "",
 ) -> Position:
     """A party's lead records (or changes) its stance on a provision; each change is kept in history.
 
+    Every stance is bound to the provision's version when recorded. `agree` is consent to agree
+    the text: the caller sends the version it read (`seen_version`; StaleConsent if the text
+    changed since), the text holds no brackets, and the party participates (observers never
+    agree). It counts only while the text stays as it was (`provisions.selectors.agree_state`).
+    The secretariat records no position, but may record a party's `agree` given in the room,
+    naming the `meeting`.
+
     Notes not given are kept: a POST that changes only the stance never wipes a note.
     """
-    require(actor, Capability.RECORD_POSITION, for_party=party)
+    in_room = actor.is_secretariat and actor.party is None
+    if in_room:
+        if stance != Position.Stance.AGREE:
+            raise PermissionDenied(
+                "The secretariat records no positions; it records only a party's agreement "
+                "given in the room (stance agree), naming the meeting."
+            )
+        meeting = meeting.strip()
+        if not meeting:
+            raise ValidationError(
+                {
+                    "meeting": f"Name the meeting where {party.code} agreed (e.g. 'Round 3 "
+                    "plenary, Brussels'): the secretariat records consent given in the room."
+                }
+            )
+    else:
+        require(actor, Capability.RECORD_POSITION, for_party=party)
+        if meeting.strip():
+            raise ValidationError(
+                {"meeting": "Only the secretariat records consent given in the room."}
+            )
     agreement_require_participant(actor, provision.agreement, to_write=True)
     if stance not in Position.Stance.values:
         raise ValidationError(
             {"stance": f"Unknown stance '{stance}'; valid: {', '.join(Position.Stance.values)}."}
+        )
+    # Read afresh: the stance is bound to the version stored now, not the one the caller holds.
+    # Without a lock: a text change committed meanwhile leaves this stance on the older version,
+    # which is exactly where an `agree` then stands (stale).
+    current = Provision.objects.get(pk=provision.pk)
+    agree = stance == Position.Stance.AGREE
+    if agree:
+        _check_agree(provision=current, party=party, seen_version=seen_version)
+    elif seen_version is not None and not 1 <= seen_version <= current.version:
+        raise ValidationError(
+            {"version": f"Article {current.number} has versions 1 to {current.version}."}
         )
     position = Position.objects.select_for_update().filter(
         provision=provision, party=party
@@ -124,19 +223,35 @@ def position_record(
     # A note left out (None) stays as it was; an empty string clears it.
     note = position.note if note is None else note
     internal_note = position.internal_note if internal_note is None else internal_note
-    shared_change = position.pk is None or (position.stance, position.note) != (stance, note)
+    shared_before = _shared_part(position) if position.pk else None
     internal_change = position.internal_note != internal_note
     position.stance, position.note, position.internal_note = stance, note, internal_note
+    position.provision_version, position.meeting = current.version, meeting if in_room else ""
+    shared_change = shared_before != _shared_part(position)
     position.full_clean()
     position._history_user = actor.user
-    position._change_reason = (
-        reason or f"{party.code} position: {Position.Stance(stance).label.lower()}"
-    )
+    if in_room:
+        recorded = (
+            f"{party.code} agreed version {current.version} in the room: {meeting} "
+            "(recorded by the secretariat)"
+        )
+        position._change_reason = f"{reason} ({recorded})" if reason else recorded
+    elif agree:
+        position._change_reason = (
+            reason or f"{party.code} position: agree (version {current.version})"
+        )
+    else:
+        position._change_reason = (
+            reason or f"{party.code} position: {Position.Stance(stance).label.lower()}"
+        )
     position.save()
     if shared_change or internal_change:
         summary = (
             f"{party.code} position on Article {provision.number}: {position.get_stance_display()}"
         )
+        if agree:
+            summary += f" (version {current.version}"
+            summary += f", given in the room: {meeting})" if in_room else ")"
         notification_publish(
             Event(
                 kind=Notification.Kind.POSITION_CHANGED,

@@ -79,9 +79,12 @@ class StatusForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=500, required=False)
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, provision: Provision, **kwargs):
+    def __init__(self, *args, provision: Provision, steps: list[str] | None = None, **kwargs):
+        """`steps`: the statuses to offer (those the viewer may take, `steps.steps_open_to`);
+        by default every step the path allows, for reading a submitted form: the service
+        decides whether its sender may take it."""
         super().__init__(*args, **kwargs)
-        allowed = STATUS_TRANSITIONS[provision.status]
+        allowed = STATUS_TRANSITIONS[provision.status] if steps is None else steps
         # No status preselected: a lead picks one on purpose (some steps go backwards).
         self.fields["status"].choices = [("", "Choose a status…")] + [
             (value, label) for value, label in Status.choices if value in allowed

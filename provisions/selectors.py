@@ -2,19 +2,25 @@
 
 import datetime
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.conf import settings
 from django.db.models import Max, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from agreement.models import Agreement, Chapter, Mineral
+from agreement.models import Agreement, Chapter, Mineral, Participation
 from agreement.selectors import agreement_list_for, agreement_party_codes
 from parties.access import Actor
+from parties.models import Party
 
 from . import brackets, diff
 from .compare import ProvisionChange, Snapshot, compare_snapshots
 from .models import PRESENCE_LEASE, HistoricalProvision, HistoricalProvisionMineral, Provision
+
+# The stance that consents to agree the text: negotiations' Position.Stance.AGREE, named here
+# because this app does not import the app above it (a test keeps the two equal).
+AGREE = "agree"
 
 
 def provision_list_for(actor: Actor) -> QuerySet[Provision]:
@@ -260,3 +266,98 @@ def text_check(agreement: Agreement, body: str) -> TextCheck:
     if not result.ok:
         return TextCheck(errors=result.errors, count=None)
     return TextCheck(errors=(), count=brackets.count_brackets(result.document))
+
+
+class ConsentState(StrEnum):
+    CURRENT = "current"  # an `agree` given on the text as it is
+    STALE = "stale"  # an `agree` given on a text that changed since: it no longer counts
+    MISSING = "missing"  # no `agree` recorded
+
+
+@dataclass(frozen=True)
+class AgreeConsent:
+    """One participant party's consent to agree a provision."""
+
+    party: Party
+    state: ConsentState
+    version: int | None  # the version the `agree` was given on (None when missing)
+    meeting: str = ""  # set when the secretariat recorded it as given in the room
+
+    @property
+    def counts(self) -> bool:
+        return self.state == ConsentState.CURRENT
+
+
+def agree_state(
+    position, provision: Provision, *, text_version: int | None = None
+) -> ConsentState | None:
+    """THE rule for consent to agree: an `agree` counts only while it was given on the current
+    text (`provision_version >= provision.text_version`); any later change of text makes it
+    stale. None for a position that is not an `agree` (or no position at all).
+
+    `text_version` asks as of an earlier text (the one a change just replaced). Every reader of
+    consent (the status service, the API, the pages, the staleness notices) asks here or through
+    `agree_consents`, so the rule lives in one place.
+    """
+    if position is None or position.stance != AGREE:
+        return None
+    text_version = provision.text_version if text_version is None else text_version
+    if (position.provision_version or 0) >= text_version:
+        return ConsentState.CURRENT
+    return ConsentState.STALE
+
+
+def agree_consents(provision: Provision, *, text_version: int | None = None) -> list[AgreeConsent]:
+    """Each party with participant standing in the provision's agreement (observers never consent
+    and never block), by code, with its consent to agree: current, stale (with the version it
+    was given on) or missing. Two queries. `text_version`: as of an earlier text (`agree_state`).
+
+    Positions belong to `negotiations`, which sits above this app and is not imported here: they
+    are read through the reverse relation its Position model puts on Provision. That keeps the
+    rule here, next to `text_version` which it compares, where `provisions.services` (the status
+    steps, the staleness notices) can call it without importing up the stack.
+    """
+    participants = [
+        participation.party
+        for participation in provision.agreement.participations.filter(
+            standing=Participation.Standing.PARTICIPANT
+        )
+        .select_related("party")
+        .order_by("party__code")
+    ]
+    agrees = {
+        position.party_id: position
+        for position in provision.positions.filter(stance=AGREE).only(
+            "party_id", "stance", "provision_version", "meeting"
+        )
+    }
+    return consents_from_positions(provision, participants, agrees, text_version=text_version)
+
+
+def consents_from_positions(
+    provision: Provision,
+    participants: list[Party],
+    positions_by_party: dict,
+    *,
+    text_version: int | None = None,
+) -> list[AgreeConsent]:
+    """`agree_consents` from positions already read (party id → position; the positions matrix
+    reads a whole agreement's at once)."""
+    consents = []
+    for party in participants:
+        position = positions_by_party.get(party.pk)
+        state = agree_state(position, provision, text_version=text_version)
+        consents.append(
+            AgreeConsent(
+                party=party,
+                state=state or ConsentState.MISSING,
+                version=position.provision_version if state else None,
+                meeting=position.meeting if state else "",
+            )
+        )
+    return consents
+
+
+def agree_consents_lacking(consents: list[AgreeConsent]) -> list[AgreeConsent]:
+    """The consents that do not count (missing or stale): what stands between the text and agreed."""
+    return [consent for consent in consents if not consent.counts]

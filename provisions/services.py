@@ -23,7 +23,7 @@ from negotiations.staleness import resolution_mark_stale
 from parties.access import Actor, Capability, require
 from parties.models import Party
 
-from . import brackets, ownership
+from . import brackets, ownership, steps
 from .models import (
     AGREED_STATUSES,
     PRESENCE_LEASE,
@@ -34,7 +34,7 @@ from .models import (
     Provision,
     Status,
 )
-from .selectors import text_check
+from .selectors import ConsentState, agree_consents, text_check
 
 EDITABLE_FIELDS = frozenset(
     {"heading", "body", "category", "chapter", "number", "order", "minerals"}
@@ -93,6 +93,38 @@ class NegotiationRuleViolation(PermissionDenied):
     @property
     def extra_detail(self) -> dict:
         return {"negotiation_rules": [change.as_dict() for change in self.changes]}
+
+
+class ConsensusLacking(ValidationError):
+    """Agreeing a text that not every participant has agreed, on its current version."""
+
+    def __init__(self, *, provision: Provision, status: str, lacking: list):
+        self.lacking = lacking
+        missing = [c.party.code for c in lacking if c.state == ConsentState.MISSING]
+        stale = [
+            f"{c.party.code} (agreed version {c.version}; changed since)"
+            for c in lacking
+            if c.state == ConsentState.STALE
+        ]
+        parts = ([f"no agreement from {', '.join(missing)}"] if missing else []) + (
+            [f"stale agreement from {', '.join(stale)}"] if stale else []
+        )
+        super().__init__(
+            {
+                "status": f"Article {provision.number} cannot be made "
+                f"{Status(status).label.lower()}: every participant must agree the current text "
+                f"(version {provision.text_version} onwards); {'; '.join(parts)}."
+            }
+        )
+
+    @property
+    def extra_detail(self) -> dict:
+        return {
+            "consents": [
+                {"party": c.party.code, "state": str(c.state), "version": c.version}
+                for c in self.lacking
+            ]
+        }
 
 
 def provision_text_check(*, agreement: Agreement, body: str) -> int:
@@ -301,6 +333,7 @@ def provision_update(
         apply=apply,
         minerals=minerals,
     )
+    _tell_consents_stale(actor=actor, provision=provision)
     notification_publish(
         Event(
             kind=Notification.Kind.TEXT_CHANGED,
@@ -314,6 +347,36 @@ def provision_update(
     return provision
 
 
+def _tell_consents_stale(*, actor: Actor, provision: Provision) -> None:
+    """If this version changed the text, tell each party whose `agree` counted on the text it
+    replaced that its consent is stale now, watching or not (in the application and by e-mail)."""
+    if provision.text_version != provision.version or provision.version == 1:
+        return  # the text did not change in this version
+    replaced = (
+        provision.history.filter(version=provision.version - 1)
+        .values_list("text_version", flat=True)
+        .first()
+    )
+    if replaced is None:
+        return
+    for consent in agree_consents(provision, text_version=replaced):
+        if consent.state != ConsentState.CURRENT:
+            continue  # no consent, or one already stale before this change
+        code = consent.party.code
+        notification_publish(
+            Event(
+                kind=Notification.Kind.CONSENT,
+                agreement=provision.agreement,
+                provision=provision,
+                actor=actor,
+                message=f"{code}'s agreement to Article {provision.number} ({provision.heading}), "
+                f"given on version {consent.version}, is stale: the text changed in version "
+                f"{provision.version}. It counts again only once {code} agrees the new text.",
+                concerned_parties=(consent.party.pk,),
+            )
+        )
+
+
 @transaction.atomic
 def provision_set_status(
     *,
@@ -323,7 +386,14 @@ def provision_set_status(
     expected_version: int | None = None,
     reason: str = "",
 ) -> Provision:
-    """A lead (or the secretariat) moves a provision along its path; agreed text holds no brackets."""
+    """A lead (or the secretariat) moves a provision along its path, as `steps` says who may.
+
+    Procedural steps, withdrawing and reinstating belong to the proposing party's lead (or the
+    secretariat; withdrawing only on a consensus reached in the room, with a reason naming the
+    meeting). Agreed ad referendum and agreed need a text without brackets and every
+    participant's current `agree` (`agree_consents`); then any participant's lead or the
+    secretariat records it. Reopening agreed text: any participant's lead or the secretariat.
+    """
     require(actor, Capability.SET_STATUS)
     agreement_require_participant(actor, provision.agreement, to_write=True)
     if status not in Status.values:
@@ -341,6 +411,16 @@ def provision_set_status(
                     f"{', '.join(sorted(allowed))}, not {status}."
                 }
             )
+        # Checked on the claimed row: who may take a step depends on where the provision stands.
+        if refusal := steps.step_refusal(actor, current, status):
+            raise PermissionDenied(refusal)
+        if status == Status.WITHDRAWN and steps.is_chair(actor) and not reason.strip():
+            raise ValidationError(
+                {
+                    "reason": "The secretariat withdraws a provision only to record a consensus "
+                    "reached in the room: give a reason naming the meeting."
+                }
+            )
         if status in AGREED_STATUSES and current.bracket_count:
             raise ValidationError(
                 {
@@ -348,6 +428,8 @@ def provision_set_status(
                     "bracketed passage(s); it cannot be agreed until they are resolved."
                 }
             )
+        if status in AGREED_STATUSES and (lacking := steps.agree_lacking(current)):
+            raise ConsensusLacking(provision=current, status=status, lacking=lacking)
         current.status = status
 
     provision = _save_version(
@@ -452,6 +534,7 @@ def provision_write_outcome(
         reason=reason,
         apply=apply,
     )
+    _tell_consents_stale(actor=actor, provision=provision)
     notification_publish(
         Event(
             kind=Notification.Kind.TEXT_CHANGED,

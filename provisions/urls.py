@@ -16,4 +16,5 @@ urlpatterns = [
 urlpatterns += [
     path("provisions/<int:pk>/comments/", views.ProvisionCommentView.as_view(), name="provision-comment"),
     path("provisions/<int:pk>/position/", views.ProvisionPositionView.as_view(), name="provision-position"),
+    path("provisions/<int:pk>/consent/", views.ProvisionConsentView.as_view(), name="provision-consent"),
 ]

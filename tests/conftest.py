@@ -34,6 +34,28 @@ def forget_minerals(provision, version: int) -> None:
     type(record).objects.filter(pk=record.pk).update(minerals_recorded=False)
 
 
+def agree_all(provision):
+    """Each participant's lead agrees the provision's current text through the service: the
+    consensus agreed ad referendum and agreed need. Answers the provision as stored."""
+    from negotiations.services import position_record
+    from provisions.models import Provision
+
+    provision = Provision.objects.get(pk=provision.pk)
+    participants = provision.agreement.participations.filter(
+        standing=Participation.Standing.PARTICIPANT
+    ).select_related("party")
+    for participation in participants:
+        lead = Membership.objects.get(party=participation.party, role=Membership.Role.LEAD).user
+        position_record(
+            actor=actor_for(lead),
+            provision=provision,
+            party=participation.party,
+            stance="agree",
+            seen_version=provision.version,
+        )
+    return provision
+
+
 def need_service(reason: str) -> None:
     """Skip when a real service is missing, or fail when CI said the services must be there."""
     if REQUIRE_SERVICES:

@@ -104,6 +104,18 @@ def comparison_data(start, end, changes: list[ProvisionChange]) -> dict:
 class MatrixCellSerializer(serializers.Serializer):
     stance = serializers.CharField()
     note = serializers.CharField()
+    provision_version = serializers.IntegerField(
+        allow_null=True, help_text="The provision version the stance was given on"
+    )
+    consent = serializers.ChoiceField(
+        choices=["current", "stale"],
+        allow_null=True,
+        help_text="For `agree`: `current`, or `stale` once the text changed (agreed version "
+        "`provision_version`; changed since); null for other stances",
+    )
+    meeting = serializers.CharField(
+        help_text="The meeting, when the secretariat recorded an `agree` given in the room"
+    )
     updated_at = serializers.DateTimeField()
 
 
@@ -112,15 +124,40 @@ class MatrixRowSerializer(serializers.Serializer):
     number = serializers.CharField(source="provision.number")
     heading = serializers.CharField(source="provision.heading")
     status = serializers.CharField(source="provision.status")
+    text_version = serializers.IntegerField(
+        source="provision.text_version",
+        help_text="The version at which the text last changed: an `agree` counts from it on",
+    )
     positions = serializers.SerializerMethodField()
+    consents = serializers.SerializerMethodField(
+        help_text="Each participant's consent to agree (observers left out): current, stale or "
+        "missing; agreeing needs every one current"
+    )
 
     @extend_schema_field(serializers.DictField(child=MatrixCellSerializer(allow_null=True)))
     def get_positions(self, row) -> dict:
         codes = self.context["party_codes"]
         return {
-            code: MatrixCellSerializer(cell).data if cell else None
-            for code, cell in zip(codes, row.cells, strict=True)
+            code: MatrixCellSerializer(
+                {
+                    "stance": cell.stance,
+                    "note": cell.note,
+                    "provision_version": cell.provision_version,
+                    "consent": consent,
+                    "meeting": cell.meeting,
+                    "updated_at": cell.updated_at,
+                }
+            ).data
+            if cell
+            else None
+            for code, (cell, consent) in zip(codes, row.cells_with_consent, strict=True)
         }
+
+    @extend_schema_field(
+        serializers.DictField(child=serializers.ChoiceField(["current", "stale", "missing"]))
+    )
+    def get_consents(self, row) -> dict:
+        return {consent.party.code: str(consent.state) for consent in row.consents}
 
 
 class PositionsMatrixSerializer(serializers.Serializer):

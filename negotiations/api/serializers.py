@@ -8,6 +8,7 @@ from parties.access import actor_for
 from parties.models import Party
 from provisions.api.serializers import DiffOpSerializer
 from provisions.models import Provision
+from provisions.selectors import agree_state
 
 from ..models import ActionItem, Comment, Notification, Position, Resolution, Round, Watch
 from ..selectors import resolution_answers, resolution_diff
@@ -34,6 +35,27 @@ class PositionSerializer(ModelSerializer):
         allow_blank=True,
         help_text="Seen by the party's own delegation only; omitted for everyone else.",
     )
+    version = serializers.IntegerField(
+        write_only=True,
+        required=False,
+        min_value=1,
+        help_text="The provision version you read (or send If-Match); required for `agree`: "
+        "consent is given on a text, and refused (409) if the text changed since",
+    )
+    meeting = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Secretariat only, and required then: the meeting where the party gave its "
+        "`agree` in the room (e.g. 'Round 3 plenary, Brussels')",
+    )
+    provision_version = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The provision version the stance was given on"
+    )
+    consent = serializers.SerializerMethodField(
+        help_text="For `agree`: `current` while the text is the one agreed, `stale` once it "
+        "changed (the consent no longer counts); null for other stances"
+    )
 
     class Meta:
         model = Position
@@ -45,10 +67,19 @@ class PositionSerializer(ModelSerializer):
             "note",
             "internal_note",
             "reason",
+            "version",
+            "meeting",
+            "provision_version",
+            "consent",
             "updated_at",
         ]
         # One position per party and provision: POST records or replaces it.
         validators = []
+
+    @extend_schema_field(serializers.ChoiceField(choices=["current", "stale"], allow_null=True))
+    def get_consent(self, position) -> str | None:
+        state = agree_state(position, position.provision)
+        return str(state) if state else None
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -6,8 +6,9 @@ from rest_framework.response import Response
 from agreement.api.serializers import AgreementCompareSerializer, comparison_data
 from config.viewsets import CreateReadUpdateViewSet
 from parties.access import actor_for
-from provisions.api.views import IF_MATCH, expected_version
-from provisions.selectors import agreement_compare
+from provisions.api.serializers import ConflictSerializer
+from provisions.api.views import IF_MATCH, conflict_response, expected_version, parse_if_match
+from provisions.selectors import agreement_compare, provision_version_get
 
 from .. import services
 from ..filters import ActionItemFilter, NotificationFilter
@@ -91,8 +92,43 @@ class RoundViewSet(CreateReadUpdateViewSet):
         return Response(comparison_data(start, end, changes))
 
 
+POSITION_WRITE_ANSWERS = {
+    400: OpenApiResponse(
+        description="Invalid input, named by field: unknown stance; `agree` without `version` "
+        "(or If-Match), on a version that does not exist, on text that still holds brackets or "
+        "on a withdrawn provision; the secretariat's in-room `agree` without `meeting`"
+    ),
+    403: OpenApiResponse(
+        description="Not your party's lead; a party with observer standing (observers never "
+        "agree); the secretariat recording anything but a party's `agree` given in the room"
+    ),
+    404: OpenApiResponse(description="Unknown position, or one outside your agreements"),
+    409: OpenApiResponse(
+        ConflictSerializer,
+        description="`agree` on a version whose text has changed since: the current provision, "
+        "and a diff from the text you read to the current one",
+    ),
+}
+
+
+@extend_schema_view(
+    create=extend_schema(
+        parameters=[IF_MATCH], responses={201: PositionSerializer, **POSITION_WRITE_ANSWERS}
+    ),
+    update=extend_schema(
+        parameters=[IF_MATCH], responses={200: PositionSerializer, **POSITION_WRITE_ANSWERS}
+    ),
+    partial_update=extend_schema(
+        parameters=[IF_MATCH], responses={200: PositionSerializer, **POSITION_WRITE_ANSWERS}
+    ),
+)
 class PositionViewSet(CreateReadUpdateViewSet):
-    """Each party's stance per provision. POST records (or replaces) the caller's party's position."""
+    """Each party's stance per provision. POST records (or replaces) the caller's party's position.
+
+    Stance `agree` is consent to agree the text: send the version you read (`version` or
+    If-Match). It counts while the text stays as it was (`consent`: current, then stale). The
+    secretariat records only a party's `agree` given in the room, naming the `meeting`.
+    """
 
     filterset_fields = ["provision", "party", "stance", "provision__agreement"]
 
@@ -102,19 +138,47 @@ class PositionViewSet(CreateReadUpdateViewSet):
     def get_serializer_class(self):
         return PositionUpdateSerializer if self.action in WRITE_ACTIONS else PositionSerializer
 
+    def create(self, request, *args, **kwargs):
+        try:
+            return super().create(request, *args, **kwargs)
+        except services.StaleConsent as stale:
+            return _stale_consent_response(stale)
+
+    def update(self, request, *args, **kwargs):
+        try:
+            return super().update(request, *args, **kwargs)
+        except services.StaleConsent as stale:
+            return _stale_consent_response(stale)
+
+    def _seen_version(self, data: dict) -> int | None:
+        """The provision version the caller read: If-Match first, else the body's `version`."""
+        header_version = parse_if_match(self.request.headers.get("If-Match"))
+        body_version = data.pop("version", None)
+        return header_version if header_version is not None else body_version
+
     def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
         serializer.instance = services.position_record(
-            actor=actor_for(self.request.user), **serializer.validated_data
+            actor=actor_for(self.request.user), seen_version=self._seen_version(data), **data
         )
 
     def perform_update(self, serializer):
         position = serializer.instance
+        data = dict(serializer.validated_data)
+        seen_version = self._seen_version(data)
         serializer.instance = services.position_record(
             actor=actor_for(self.request.user),
             provision=position.provision,
             party=position.party,
-            **{"stance": position.stance, **serializer.validated_data},  # notes left out are kept
+            seen_version=seen_version,
+            **{"stance": position.stance, **data},  # notes left out are kept
         )
+
+
+def _stale_consent_response(stale: services.StaleConsent) -> Response:
+    """409: the text changed since the version agreed to; the diff shows what changed."""
+    read = provision_version_get(stale.current, stale.expected_version)
+    return conflict_response(stale, read.body)
 
 
 class CommentViewSet(CreateReadUpdateViewSet, mixins.DestroyModelMixin):

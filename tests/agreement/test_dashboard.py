@@ -11,6 +11,7 @@ from django.utils import timezone
 from negotiations.services import comment_create, position_record, round_close, round_create
 from parties.access import actor_for
 from provisions import services as provision_services
+from tests.conftest import agree_all
 from tests.factories import AgreementFactory, ChapterFactory
 
 
@@ -36,11 +37,13 @@ def _table(page: str, heading_id: str) -> list[list[str]]:
 
 def _agree(world, provision):
     lead = actor_for(world.user("US", "lead"))
-    for status in ("tabled", "under_negotiation", "agreed"):
+    for status in ("tabled", "under_negotiation"):
         provision = provision_services.provision_set_status(
             actor=lead, provision=provision, status=status
         )
-    return provision
+    return provision_services.provision_set_status(
+        actor=lead, provision=agree_all(provision), status="agreed"
+    )
 
 
 @pytest.fixture
@@ -139,7 +142,16 @@ def test_dashboard_matrix_shows_stances_as_text_never_internal_material(
         client.force_login(viewer)
         page = client.get(f"/agreements/{world.agreement.pk}/").content.decode()
         rows = _table(page, "matrix-heading")
-        assert rows[0] == ["Article", "Heading", "Status", "Brackets", "EU", "JP", "US"]
+        assert rows[0] == [
+            "Article",
+            "Heading",
+            "Status",
+            "Brackets",
+            "EU",
+            "JP",
+            "US",
+            "Consent to agree",
+        ]
         assert rows[1] == ["Chapter 2. Trade measures"]
         assert rows[2] == [
             "2.1",
@@ -149,6 +161,7 @@ def test_dashboard_matrix_shows_stances_as_text_never_internal_material(
             "Reserve",
             "–Not recorded",
             "Support",
+            "Waiting for EU, US",  # the participants' agreement (JP observes)
         ]
         assert '<td class="stance stance-reserve">Reserve</td>' in page
         assert "EU-only reasoning" not in page

@@ -72,7 +72,7 @@ def test_text_change_reaches_every_watcher_but_its_author(
 
 def test_status_and_shared_position_changes_are_shared(world, watched):
     provision_services.provision_set_status(
-        actor=actor_for(world.user("EU", "lead")), provision=watched, status="tabled"
+        actor=actor_for(world.user("US", "lead")), provision=watched, status="tabled"
     )
     position_record(
         actor=actor_for(world.user("EU", "lead")),

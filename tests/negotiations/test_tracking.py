@@ -8,6 +8,7 @@ from django.utils import timezone
 from negotiations.services import position_record, round_close, round_create
 from parties.access import actor_for
 from provisions import services as provision_services
+from tests.conftest import agree_all
 
 
 @pytest.fixture
@@ -66,10 +67,13 @@ def test_progress_figures_now_per_chapter_and_at_each_close(
     make_provision("The Parties [US: shall][EU: should] act [on prices].", number="2.1")
     agreed = make_provision("Clean text.", number="2.2")
     lead = actor_for(world.user("US", "lead"))
-    for status in ("tabled", "under_negotiation", "agreed"):
+    for status in ("tabled", "under_negotiation"):
         agreed = provision_services.provision_set_status(
             actor=lead, provision=agreed, status=status
         )
+    agreed = provision_services.provision_set_status(
+        actor=lead, provision=agree_all(agreed), status="agreed"
+    )
     round_close(actor=actor_for(secretariat), round_=round_1)
     make_provision("[EU: Later] text.", number="2.3")
 

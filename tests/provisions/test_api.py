@@ -133,8 +133,14 @@ def test_unknown_id_is_404(world, api):
 
 
 def test_status_action(world, api, make_provision):
-    provision = make_provision()
-    client = api(world.user("EU", "lead"))
+    provision = make_provision()  # proposed by the US: its lead tables it
+    assert (
+        api(world.user("EU", "lead"))
+        .post(f"{detail_url(provision)}status/", {"status": "tabled", "version": 1})
+        .status_code
+        == 403
+    )
+    client = api(world.user("US", "lead"))
     response = client.post(
         f"{detail_url(provision)}status/",
         {"status": "tabled", "reason": "Tabled in Round 2", "version": 1},

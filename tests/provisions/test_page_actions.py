@@ -38,8 +38,10 @@ def test_edit_in_place_returns_the_form_fragment_and_redirects_after_saving(
 
 
 def test_lead_changes_status_from_the_page(world, client, make_provision):
-    provision = make_provision()
+    provision = make_provision()  # proposed by the US: only its lead (or the secretariat) tables it
     client.force_login(world.user("EU", "lead"))
+    assert "Change status" not in client.get(f"/provisions/{provision.pk}/").content.decode()
+    client.force_login(world.user("US", "lead"))
     page = client.get(f"/provisions/{provision.pk}/").content.decode()
     assert "Change status" in page and 'value="tabled"' in page and 'value="agreed"' not in page
     assert '<option value="" selected>Choose a status…</option>' in page

@@ -6,7 +6,7 @@ from parties.access import actor_for
 from provisions import services
 from provisions.history import MineralsChangedOutsideAVersion
 from provisions.models import HistoricalProvisionMineral, Provision
-from tests.conftest import forget_minerals
+from tests.conftest import agree_all, forget_minerals
 
 
 def test_create_records_version_one_with_author_party_and_reason(world, make_provision):
@@ -102,7 +102,7 @@ def test_oversized_text_is_refused_naming_the_limit(world, make_provision, setti
         make_provision("x" * 101)
 
 
-def test_agreed_needs_a_text_without_brackets(world, make_provision):
+def test_agreed_needs_a_text_without_brackets(world, make_provision, secretariat):
     provision = make_provision("The Parties [shall] cooperate.")
     lead = actor_for(world.user("US", "lead"))
     for status in ("tabled", "under_negotiation"):
@@ -111,12 +111,15 @@ def test_agreed_needs_a_text_without_brackets(world, make_provision):
     with pytest.raises(ValidationError, match="still holds 1 bracketed"):
         services.provision_set_status(actor=lead, provision=provision, status="agreed")
 
-    provision = services.provision_update(
-        actor=lead,
+    # The brackets go by a resolution every participant consented to; then every one agrees.
+    provision = services.provision_write_outcome(
+        actor=actor_for(secretariat),
         provision=provision,
         expected_version=provision.version,
         body="The Parties shall cooperate.",
+        reason="Resolution adopted: brackets cleared",
     )
+    provision = agree_all(provision)
     agreed = services.provision_set_status(actor=lead, provision=provision, status="agreed")
     assert agreed.status == "agreed"
     assert (
@@ -135,9 +138,14 @@ def test_status_moves_only_along_allowed_steps(world, make_provision):
 
 def test_agreed_text_is_frozen_until_reopened(world, make_provision):
     provision = make_provision()
+    for status in ("tabled", "under_negotiation"):
+        provision = services.provision_set_status(
+            actor=actor_for(world.user("US", "lead")), provision=provision, status=status
+        )
     lead = actor_for(world.user("EU", "lead"))
-    for status in ("tabled", "under_negotiation", "agreed"):
-        provision = services.provision_set_status(actor=lead, provision=provision, status=status)
+    provision = services.provision_set_status(
+        actor=lead, provision=agree_all(provision), status="agreed"
+    )
     with pytest.raises(ValidationError, match="reopen it"):
         services.provision_update(
             actor=lead, provision=provision, expected_version=provision.version, body="Changed."
