@@ -32,7 +32,12 @@ class CommentForm(forms.Form):
 
 
 class PositionForm(forms.Form):
-    stance = forms.ChoiceField(label="Our stance", choices=Position.Stance.choices)
+    stance = forms.ChoiceField(
+        label="Our stance",
+        choices=Position.Stance.choices,
+        help_text="Agree: consent to agree the text as shown (this version); it lapses if the "
+        "text changes.",
+    )
     note = forms.CharField(
         label="Note for all participants", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -41,6 +46,24 @@ class PositionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # The version of the text the page showed: an `agree` is consent to that text.
+    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+
+class InRoomConsentForm(forms.Form):
+    """The secretariat records a party's agreement given in the room, naming the meeting."""
+
+    party = forms.ModelChoiceField(label="Party", queryset=None, empty_label="Choose a party…")
+    meeting = forms.CharField(
+        label="Meeting",
+        max_length=200,
+        help_text="Where the party agreed, e.g. 'Round 3 plenary, Brussels'",
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, parties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = parties
 
 
 # --- Resolutions: removing brackets by consent --------------------------------------------------

@@ -14,6 +14,13 @@ from parties.access import Actor, Role
 from parties.models import Party
 from provisions import diff
 from provisions.models import HistoricalProvision, Provision
+from provisions.selectors import (
+    AgreeConsent,
+    ConsentState,
+    agree_consents_lacking,
+    agree_state,
+    consents_from_positions,
+)
 
 from .models import (
     ActionItem,
@@ -115,6 +122,18 @@ def point_in_time(agreement: Agreement, value: str | None, *, name: str) -> Poin
 class MatrixRow:
     provision: Provision
     cells: list[Position | None]  # one per party, in the matrix's party order
+    # Each cell's consent to agree (`agree_state`: current, stale or None), in the same order.
+    cell_consents: list[ConsentState | None]
+    # The participants' consents to agree (observers left out), as `agree_consents` gives them.
+    consents: list[AgreeConsent]
+
+    @property
+    def cells_with_consent(self) -> list[tuple[Position | None, ConsentState | None]]:
+        return list(zip(self.cells, self.cell_consents, strict=True))
+
+    @property
+    def consents_lacking(self) -> list[AgreeConsent]:
+        return agree_consents_lacking(self.consents)
 
 
 @dataclass(frozen=True)
@@ -124,9 +143,12 @@ class PositionsMatrix:
 
 
 def positions_matrix(agreement: Agreement) -> PositionsMatrix:
-    """Provision × party stances (shared fields only), in reading order; three queries."""
-    parties = [
-        p.party for p in agreement.participations.select_related("party").order_by("party__code")
+    """Provision × party stances (shared fields only), in reading order, with each provision's
+    consents to agree read by the one rule (`agree_state`); three queries."""
+    participations = list(agreement.participations.select_related("party").order_by("party__code"))
+    parties = [p.party for p in participations]
+    participants = [
+        p.party for p in participations if p.standing == Participation.Standing.PARTICIPANT
     ]
     provisions = list(
         agreement.provisions.exclude(status="withdrawn")
@@ -136,16 +158,28 @@ def positions_matrix(agreement: Agreement) -> PositionsMatrix:
     positions = {
         (position.provision_id, position.party_id): position
         for position in Position.objects.filter(provision__agreement=agreement).only(
-            "provision_id", "party_id", "stance", "note", "updated_at"
+            "provision_id",
+            "party_id",
+            "stance",
+            "note",
+            "provision_version",
+            "meeting",
+            "updated_at",
         )
     }
-    return PositionsMatrix(
-        parties=parties,
-        rows=[
-            MatrixRow(provision=p, cells=[positions.get((p.pk, party.pk)) for party in parties])
-            for p in provisions
-        ],
-    )
+    rows = []
+    for provision in provisions:
+        cells = [positions.get((provision.pk, party.pk)) for party in parties]
+        by_party = {party.pk: cell for party, cell in zip(parties, cells, strict=True)}
+        rows.append(
+            MatrixRow(
+                provision=provision,
+                cells=cells,
+                cell_consents=[agree_state(cell, provision) for cell in cells],
+                consents=consents_from_positions(provision, participants, by_party),
+            )
+        )
+    return PositionsMatrix(parties=parties, rows=rows)
 
 
 def round_window(round_: Round) -> tuple[PointInTime, PointInTime]:

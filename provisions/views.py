@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms.models import model_to_dict
@@ -14,7 +14,7 @@ from django.views.generic import DetailView
 from agreement.selectors import agreement_list_for
 from config.forms import add_service_error
 from negotiations import services as negotiation_services
-from negotiations.forms import CommentForm, PositionForm
+from negotiations.forms import CommentForm, InRoomConsentForm, PositionForm
 from negotiations.selectors import (
     comment_list_for,
     position_list_for,
@@ -22,12 +22,16 @@ from negotiations.selectors import (
     watch_list_for,
 )
 from parties.access import Capability, actor_for, require
+from parties.models import Party
 
-from . import brackets, diff, services
+from . import brackets, diff, services, steps
 from .filters import ProvisionFilter
 from .forms import ProvisionEditForm, StatusForm, VersionPickForm
-from .models import STATUS_TRANSITIONS, TEXT_FROZEN_STATUSES
+from .models import TEXT_FROZEN_STATUSES
 from .selectors import (
+    agree_consents,
+    agree_consents_lacking,
+    agree_state,
     presence_list,
     provision_diff,
     provision_get_for,
@@ -97,25 +101,51 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
         provision = self.provision
         positions = list(position_list_for(actor).filter(provision=provision))
         own_position = next((p for p in positions if actor.acts_for(p.party_id)), None)
+        consents = agree_consents(provision)
+        status_steps = (
+            steps.steps_open_to(actor, provision, consents)
+            if actor.can(Capability.SET_STATUS)
+            else []
+        )
         context.update(
             self.page_context(),
             text=rendered_text(provision.body),
             can_edit=actor.can(Capability.EDIT_TEXT)
             and provision.status not in TEXT_FROZEN_STATUSES,
-            status_form=StatusForm(provision=provision)
-            if actor.can(Capability.SET_STATUS) and STATUS_TRANSITIONS[provision.status]
+            # Only the steps this actor may take now (`steps`): the service decides again.
+            status_form=StatusForm(provision=provision, steps=status_steps)
+            if status_steps
             else None,
             comment_form=CommentForm(can_keep_internal=actor.party is not None)
             if actor.can(Capability.COMMENT)
             else None,
             position_form=PositionForm(
-                initial=model_to_dict(own_position, ["stance", "note", "internal_note"])
-                if own_position
-                else None
+                initial={
+                    **(
+                        model_to_dict(own_position, ["stance", "note", "internal_note"])
+                        if own_position
+                        else {}
+                    ),
+                    "version": provision.version,
+                }
             )
             if actor.can(Capability.RECORD_POSITION) and actor.party
             else None,
-            positions=[(p, actor.sees_delegation_material_of(p.party_id)) for p in positions],
+            positions=[
+                (p, actor.sees_delegation_material_of(p.party_id), agree_state(p, provision))
+                for p in positions
+            ],
+            consents=consents,
+            consents_lacking=agree_consents_lacking(consents),
+            consent_form=InRoomConsentForm(
+                parties=Party.objects.filter(pk__in=[c.party.pk for c in consents]),
+                initial={"version": provision.version},
+            )
+            if steps.is_chair(actor)
+            and consents
+            and not provision.bracket_count
+            and provision.status not in TEXT_FROZEN_STATUSES
+            else None,
             comments=comment_list_for(actor).filter(provision=self.provision),
             history=with_minerals(provision_history(self.provision)[:10]),
             watch=watch_list_for(actor).filter(provision=self.provision).first(),
@@ -272,11 +302,66 @@ class ProvisionPositionView(ProvisionMixin, View):
             messages.error(request, "Choose a stance.")
 
             return redirect_to_detail(request, self.provision)
-        position = negotiation_services.position_record(
-            actor=self.actor, provision=self.provision, party=self.actor.party, **form.cleaned_data
+        data = dict(form.cleaned_data)
+        try:
+            position = negotiation_services.position_record(
+                actor=self.actor,
+                provision=self.provision,
+                party=self.actor.party,
+                seen_version=data.pop("version"),
+                **data,
+            )
+        except services.VersionConflict as stale:
+            messages.error(request, str(stale))
+            return redirect_to_detail(request, self.provision)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect_to_detail(request, self.provision)
+        recorded = position.get_stance_display()
+        if position.stance == "agree":
+            recorded += f" (version {position.provision_version})"
+        messages.success(request, f"{position.party.code} position recorded: {recorded}.")
+        return redirect_to_detail(request, self.provision)
+
+
+class ProvisionConsentView(ProvisionMixin, View):
+    """The secretariat records a party's agreement to the text given in the room, naming the
+    meeting. Everyone else records their own party's position instead (403 here)."""
+
+    def post(self, request, pk):
+        if not steps.is_chair(self.actor):
+            raise PermissionDenied(
+                "Only the secretariat records a party's agreement given in the room."
+            )
+        consents = agree_consents(self.provision)
+        form = InRoomConsentForm(
+            request.POST, parties=Party.objects.filter(pk__in=[c.party.pk for c in consents])
         )
+        if not form.is_valid():
+            messages.error(
+                request, "Choose a participating party and name the meeting where it agreed."
+            )
+            return redirect_to_detail(request, self.provision)
+        data = form.cleaned_data
+        try:
+            position = negotiation_services.position_record(
+                actor=self.actor,
+                provision=self.provision,
+                party=data["party"],
+                stance="agree",
+                seen_version=data["version"],
+                meeting=data["meeting"],
+            )
+        except services.VersionConflict as stale:
+            messages.error(request, str(stale))
+            return redirect_to_detail(request, self.provision)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect_to_detail(request, self.provision)
         messages.success(
-            request, f"{position.party.code} position recorded: {position.get_stance_display()}."
+            request,
+            f"Recorded: {position.party.code} agreed version {position.provision_version} "
+            f"({position.meeting}).",
         )
         return redirect_to_detail(request, self.provision)
 

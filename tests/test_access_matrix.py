@@ -41,6 +41,7 @@ PARTICIPANTS = SIGNED_IN - {"kr-lead"}
 COMMENTERS = PARTICIPANTS - {"us-observer"}
 EDITORS = COMMENTERS - {"us-reviewer"}
 LEADS = frozenset({"us-lead", "eu-lead", "staff"})
+PROPOSER_OR_CHAIR = frozenset({"us-lead", "staff"})  # procedural steps on the US's provision
 STAFF = frozenset({"staff"})
 EVERYONE = frozenset(ACTORS)
 
@@ -255,7 +256,8 @@ MATRIX: dict[str, Route] = {
     "provisions:provision-status": Route(
         PROVISION,
         page=True,
-        writes={"post": Write(LEADS, lambda s: {"status": "tabled", "version": 1})},
+        # The scene's provision is the US's: its lead (or the secretariat) tables it.
+        writes={"post": Write(PROPOSER_OR_CHAIR, lambda s: {"status": "tabled", "version": 1})},
     ),
     "provisions:provision-presence": Route(
         PROVISION, page=True, writes={"post": Write(PARTICIPANTS)}
@@ -271,6 +273,20 @@ MATRIX: dict[str, Route] = {
         PROVISION,
         page=True,
         writes={"post": Write(frozenset({"us-lead", "eu-lead"}), lambda s: {"stance": "support"})},
+    ),
+    "provisions:provision-consent": Route(
+        PROVISION,
+        page=True,
+        writes={
+            "post": Write(
+                STAFF,
+                lambda s: {
+                    "party": s.users["eu-lead"].membership.party_id,
+                    "meeting": "Round 2 plenary, Brussels",
+                    "version": 1,
+                },
+            )
+        },
     ),
     "parties:party-colours": Route(reads=EVERYONE),
     "negotiations:round-list": Route(AGREEMENT, reads=PARTICIPANTS, page=True),
@@ -414,7 +430,8 @@ MATRIX: dict[str, Route] = {
         PROVISION, writes={"post": Write(EDITORS, lambda s: {"to_version": 1, "version": 1})}
     ),
     "provision-set-status": Route(
-        PROVISION, writes={"post": Write(LEADS, lambda s: {"status": "tabled", "version": 1})}
+        PROVISION,
+        writes={"post": Write(PROPOSER_OR_CHAIR, lambda s: {"status": "tabled", "version": 1})},
     ),
     "round-list": Route(
         reads=SIGNED_IN,
