@@ -439,3 +439,24 @@ def test_reopening_keeps_consents_that_still_count(world, negotiating):
         ).status
         == "agreed"
     )
+
+
+def test_text_written_by_a_negotiation_step_makes_consents_stale_too(
+    world, negotiating, secretariat
+):
+    """A proposal incorporated or a resolution adopted changes the text like an edit does."""
+    agree(world, "EU", negotiating)
+    provision = provision_services.provision_write_outcome(
+        actor=actor_for(secretariat),
+        provision=negotiating,
+        expected_version=negotiating.version,
+        body="The Parties shall cooperate on reference prices and stocks.",
+        reason="Proposal #1 incorporated",
+    )
+    assert [(c.party.code, c.state) for c in agree_consents(provision)] == [
+        ("EU", ConsentState.STALE),
+        ("US", ConsentState.MISSING),
+    ]
+    told = Notification.objects.filter(kind=Notification.Kind.CONSENT)
+    assert "eu-lead" in {n.recipient.username for n in told}
+    assert not told.filter(recipient__membership__party=world.us).exists()
