@@ -383,10 +383,10 @@ def _malformed_message(prefix: str) -> str:
 
 # Walkers are iterative: text like "[[[[..." nests as deep as it likes and must not hit
 # Python's recursion limit in rendering any more than in parsing.
-_Event: TypeAlias = tuple[Literal["text"], Text] | tuple[Literal["open", "close"], Group]
+Event: TypeAlias = tuple[Literal["text"], Text] | tuple[Literal["open", "close"], Group]
 
 
-def _events(children: Iterable[Node]) -> Iterator[_Event]:
+def walk(children: Iterable[Node]) -> Iterator[Event]:
     """Depth-first: ("text", t), ("open", g) ... ("close", g), in source order."""
     iterators: list[Iterator[Node]] = [iter(children)]
     groups: list[Group] = []
@@ -404,7 +404,8 @@ def _events(children: Iterable[Node]) -> Iterator[_Event]:
             yield "text", node
 
 
-def _attribution_raw(group: Group) -> str:
+def attribution_notation(group: Group) -> str:
+    """The attribution as written, colon and space included (``"EU, JP: "``), or ``""``."""
     # Groups built in code rather than parsed may carry parties without raw text.
     if group.attribution_raw or not group.parties:
         return group.attribution_raw
@@ -423,11 +424,11 @@ def to_notation(document: Document) -> str:
             out.append(separators[index - 1] if index <= len(separators) else "\n\n")
         if paragraph.number is not None:
             out += [paragraph.number, paragraph.number_space or " "]
-        for kind, node in _events(paragraph.children):
+        for kind, node in walk(paragraph.children):
             if kind == "text":
                 out.append(node.raw)
             elif kind == "open":
-                out += ["[", _attribution_raw(node)]
+                out += ["[", attribution_notation(node)]
             elif node.closed:
                 out.append("]")
     out.append(document.trailing)
@@ -439,7 +440,7 @@ def count_brackets(document: Document) -> BracketCount:
     total = unattributed = 0
     by_party: Counter[str] = Counter()
     for paragraph in document.paragraphs:
-        for kind, node in _events(paragraph.children):
+        for kind, node in walk(paragraph.children):
             if kind == "open":
                 total += 1
                 by_party.update(node.parties)
@@ -462,7 +463,7 @@ def _paragraph_html(paragraph: Paragraph) -> str:
     out = ['<p class="provision-para">']
     if paragraph.number is not None:
         out.append(f'<span class="para-num">{html.escape(paragraph.number)}</span> ')
-    for kind, node in _events(paragraph.children):
+    for kind, node in walk(paragraph.children):
         if kind == "text":
             out.append(_text_html(node.text))
         elif kind == "open":
@@ -507,7 +508,7 @@ def plain_text(document: Document) -> str:
 def _paragraph_plain(paragraph: Paragraph) -> str:
     out: list[str] = [] if paragraph.number is None else [paragraph.number, " "]
     at_bracket = False
-    for kind, node in _events(paragraph.children):
+    for kind, node in walk(paragraph.children):
         if kind != "text":
             at_bracket = True
             continue

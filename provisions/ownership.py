@@ -171,7 +171,7 @@ class _Layout:
                 number = paragraph.number + (paragraph.number_space or " ")
                 offset = self._add(offset, len(number), _TEXT, _TOP)
             stack: list[int] = []
-            for kind, node in brackets._events(paragraph.children):
+            for kind, node in brackets.walk(paragraph.children):
                 inner = stack[-1] if stack else _TOP
                 if kind == "text":
                     start = offset
@@ -184,7 +184,7 @@ class _Layout:
                     info = _GroupInfo(node.parties, owner, inner, node.line, node.column, offset)
                     self.groups.append(info)
                     stack.append(len(self.groups) - 1)
-                    mark = 1 + len(brackets._attribution_raw(node))
+                    mark = 1 + len(brackets.attribution_notation(node))
                     offset = self._add(offset, mark, _MARK, stack[-1])
                 else:
                     closing = stack.pop()

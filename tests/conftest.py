@@ -6,11 +6,13 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from agreement.models import Participation
 from parties.access import actor_for
 from parties.models import Membership
+from provisions import brackets
 from provisions import services as provision_services
 from tests.factories import (
     AgreementFactory,
@@ -22,6 +24,7 @@ from tests.factories import (
     UserFactory,
 )
 
+User = get_user_model()
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
@@ -124,13 +127,22 @@ def secretariat(world):
     return get_user_model().objects.get(username="secretariat")
 
 
+def _names_parties_other_than(code: str, body: str) -> bool:
+    document = brackets.parse(body).document
+    return any(
+        node.parties and set(node.parties) != {code}
+        for paragraph in document.paragraphs
+        for kind, node in brackets.walk(paragraph.children)
+        if kind == "open"
+    )
+
+
 @pytest.fixture
 def make_provision(world):
     """Table a provision through the service, as us-negotiator unless told otherwise."""
     counter = iter(range(1, 10_000))
 
     def make(body: str = "The Parties shall cooperate.", *, by=None, **fields):
-        author = by or world.user("US", "negotiator")
         defaults = {
             "agreement": world.agreement,
             "chapter": world.chapter,
@@ -139,6 +151,12 @@ def make_provision(world):
             "category": "trade_measures",
             "body": body,
         }
+        if by is None and _names_parties_other_than("US", body):
+            # A US text with the other parties' alternatives already in: the parties sent it in,
+            # the secretariat tables it as such (no party writes another's language).
+            by = User.objects.get(username="secretariat")
+            defaults |= {"proposed_by": world.us, "tabled_from": "The parties' consolidated draft"}
+        author = by or world.user("US", "negotiator")
         return provision_services.provision_create(
             actor=actor_for(author), **{**defaults, **fields}
         )
