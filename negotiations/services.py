@@ -843,6 +843,21 @@ def _resolution_answer(
     consent.meeting, consent.provision_version = meeting.strip(), resolution.base_version
     consent.full_clean()
     consent.save()
+    if consent.meeting:
+        # A party is always told when the chair records an answer in its name.
+        notification_publish(
+            Event(
+                kind=Notification.Kind.CONSENT,
+                agreement=provision.agreement,
+                provision=provision,
+                actor=actor,
+                message=f"The secretariat recorded that {party.code} "
+                f"{'consents' if answer == Consent.Answer.CONSENT else 'declines'} to resolution "
+                f"#{resolution.pk} on Article {provision.number}, in the room at "
+                f"{consent.meeting}.",
+                concerned_parties=(party.pk,),
+            )
+        )
     concerned = list(resolution.concerned.order_by("code"))
     if answer == Consent.Answer.DECLINE:
         return _resolution_close(

@@ -180,6 +180,9 @@ def test_the_secretariat_records_consent_given_in_the_room_naming_the_meeting(
     )
     eu = Consent.objects.get(party=world.eu)
     assert eu.meeting == MEETING and eu.recorded_by.username == "secretariat"
+    told = notified(Notification.Kind.CONSENT, "recorded that EU consents to resolution #")
+    assert {"eu-lead", "eu-negotiator", "eu-reviewer"} <= told
+    assert not any(name.startswith("us-") for name in told)
 
 
 def test_a_delegation_answers_for_itself_only_and_not_in_the_secretariats_name(
