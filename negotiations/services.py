@@ -980,6 +980,8 @@ def resolution_consent(
     party concerned consents, the text becomes the resolution's in the same transaction, a new
     version whose history names the resolution and each consent.
     """
+    # Who may answer first: a refused caller changes nothing, not even a stale mark.
+    _answering_party(actor=actor, resolution=resolution, party=party, meeting=meeting)
     _resolution_go_stale_if_changed(actor=actor, resolution=resolution)
     return _resolution_answer(
         actor=actor,
@@ -1004,6 +1006,8 @@ def resolution_decline(
     Who may answer, and on which version, as for `resolution_consent`; a party that had consented
     may still decline while the resolution is pending.
     """
+    # Who may answer first: a refused caller changes nothing, not even a stale mark.
+    _answering_party(actor=actor, resolution=resolution, party=party, meeting=meeting)
     _resolution_go_stale_if_changed(actor=actor, resolution=resolution)
     return _resolution_answer(
         actor=actor,

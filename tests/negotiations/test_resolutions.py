@@ -802,3 +802,14 @@ def test_proposing_from_the_page(world, provision):
         == 403
     )
     assert Client().get(url).status_code == 302  # to sign in
+
+
+def test_a_refused_answer_changes_nothing_not_even_a_stale_mark(actor, provision):
+    resolution = propose(actor("us-negotiator"), provision)
+    Provision.objects.filter(pk=provision.pk).update(body="1. The Parties [US: must] cooperate.")
+    with pytest.raises(PermissionDenied):
+        services.resolution_consent(
+            actor=actor("us-reviewer"), resolution=resolution, expected_version=BASE
+        )
+    resolution.refresh_from_db()
+    assert resolution.state == Resolution.State.PENDING
