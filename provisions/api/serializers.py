@@ -172,8 +172,45 @@ class ProvisionDiffSerializer(serializers.Serializer):
     words_deleted = serializers.IntegerField()
 
 
+class MergeConflictSerializer(serializers.Serializer):
+    """A span both sides changed differently (`provisions.merge.Conflict`)."""
+
+    paragraph = serializers.IntegerField(
+        help_text="The paragraph (1-based) of the merged text where the span starts"
+    )
+    base = serializers.CharField(
+        allow_blank=True, help_text="The span in the version you edited (`base_version`)"
+    )
+    theirs = serializers.CharField(
+        allow_blank=True, help_text="The span in the current version: what `text` holds there"
+    )
+    yours = serializers.CharField(allow_blank=True, help_text="The span in your text")
+
+
+class MergeSerializer(serializers.Serializer):
+    clean = serializers.BooleanField(
+        help_text="Whether your changes and those saved meanwhile merged without a conflict"
+    )
+    text = serializers.CharField(
+        allow_blank=True,
+        help_text="Your changes merged into the current text; at each conflict, the current "
+        "version's words. Send it back with the current version to save it (the negotiation "
+        "rules apply to it as to any edit).",
+    )
+    conflicts = MergeConflictSerializer(many=True)
+
+
 class ConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
     current_version = serializers.IntegerField()
     current = ProvisionSerializer()
     diff = DiffOpSerializer(many=True, help_text="From your text to the current text")
+    base_version = serializers.IntegerField(
+        help_text="The version your change was based on (If-Match or `version`)"
+    )
+    merge = MergeSerializer(
+        allow_null=True,
+        help_text="A stale change of `body`: the three-way merge of your text into the current "
+        "one, from `base_version`. Null when you sent no `body`, or when `base_version` is not "
+        "in the provision's history.",
+    )

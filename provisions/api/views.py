@@ -1,5 +1,10 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -8,7 +13,7 @@ from rest_framework.response import Response
 from config.viewsets import CreateReadUpdateViewSet
 from parties.access import actor_for
 
-from .. import diff, services
+from .. import diff, merge, services
 from ..filters import ProvisionFilter
 from ..selectors import (
     mineral_ids_by_provision,
@@ -61,7 +66,9 @@ def expected_version(request, body_version: int | None) -> int:
 
 
 def conflict_response(conflict: services.VersionConflict, your_body: str | None = None) -> Response:
-    """409 with the current provision and a word diff from the caller's text (if sent) to the current one."""
+    """409 with the current provision, a word diff from the caller's text (if sent) to the
+    current one, and the three-way merge of the caller's text into the current one: from the
+    version the caller edited (`base_version`), when the history has it."""
     current = conflict.current
     ops = diff.diff_text(your_body, current.body) if your_body is not None else []
     return Response(
@@ -70,14 +77,55 @@ def conflict_response(conflict: services.VersionConflict, your_body: str | None 
             "current_version": current.version,
             "current": ProvisionSerializer(current).data,
             "diff": [op.as_dict() for op in ops],
+            "base_version": conflict.expected_version,
+            "merge": _merge(current, conflict.expected_version, your_body),
         },
         status=status.HTTP_409_CONFLICT,
         headers={"ETag": f'"{conflict.current.version}"'},
     )
 
 
+def _merge(current, base_version: int, your_body: str | None) -> dict | None:
+    """`merge.merge` of the caller's text into the current text from the version they edited;
+    None without a text or when that version is not in the history."""
+    if not isinstance(your_body, str):
+        return None
+    base = current.history.filter(version=base_version).values_list("body", flat=True).first()
+    if base is None:
+        return None
+    result = merge.merge(base, current.body, your_body)
+    return {
+        "clean": result.clean,
+        "text": result.text,
+        "conflicts": [conflict.as_dict() for conflict in result.conflicts],
+    }
+
+
+PROVISION_UPDATE_ANSWERS = {
+    200: ProvisionSerializer,
+    400: OpenApiResponse(
+        description="Invalid input, named by field: bracket errors with line and column "
+        "(`bracket_errors`), no version (`version`: send If-Match or `version`), a malformed "
+        "If-Match, agreed or withdrawn text"
+    ),
+    403: OpenApiResponse(
+        description="Not a negotiator of a participating party; or a change the negotiation "
+        "rules do not let you make directly (`negotiation_rules`: each change with its line and "
+        "column; submit a proposal, or propose a resolution)"
+    ),
+    404: OpenApiResponse(description="Unknown provision, or one outside your agreements"),
+    409: OpenApiResponse(
+        ConflictSerializer,
+        description="Your version is stale: nothing was saved. The current provision, "
+        "`base_version` and, for a change of `body`, `merge`: your text merged into the current "
+        "one (clean, or with each conflicting span as base, theirs and yours)",
+    ),
+}
+
+
 @extend_schema_view(
-    update=extend_schema(parameters=[IF_MATCH]), partial_update=extend_schema(parameters=[IF_MATCH])
+    update=extend_schema(parameters=[IF_MATCH], responses=PROVISION_UPDATE_ANSWERS),
+    partial_update=extend_schema(parameters=[IF_MATCH], responses=PROVISION_UPDATE_ANSWERS),
 )
 class ProvisionViewSet(CreateReadUpdateViewSet):
     """Provisions with their bracketed text. Updates need the version you edited (If-Match or `version`)."""
