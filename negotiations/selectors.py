@@ -1,4 +1,5 @@
-"""Reads of rounds, positions, comments and action items, with delegation-only material filtered."""
+"""Reads of rounds, positions, comments, action items, resolutions and proposals, with
+delegation-only material filtered."""
 
 import datetime
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from agreement.selectors import agreement_list_for
 from parties.access import Actor, Role
 from parties.models import Party
 from provisions import diff
+from provisions.incorporate import IncorporationResult, UnreadableText, incorporate
 from provisions.models import HistoricalProvision, Provision
 from provisions.selectors import (
     AgreeConsent,
@@ -28,6 +30,7 @@ from .models import (
     Consent,
     Notification,
     Position,
+    Proposal,
     Resolution,
     Round,
     Watch,
@@ -323,3 +326,128 @@ def resolution_rows_for(actor: Actor, provision: Provision) -> list[ResolutionRo
             )
         )
     return rows
+
+
+# --- Proposals: a draft is its delegation's alone ---------------------------------------------
+
+
+def proposal_list_for(actor: Actor) -> QuerySet[Proposal]:
+    """Proposals in the actor's agreements: every tabled one (and what became of it), plus the
+    actor's own delegation's drafts and drafts it withdrew unseen. The secretariat, which never
+    sees delegation-only material, sees no draft."""
+    visible = Q(tabled_at__isnull=False)
+    if actor.sees_delegation_material_of(actor.party_id):
+        visible |= Q(party_id=actor.party_id)
+    return (
+        Proposal.objects.filter(agreement__in=agreement_list_for(actor))
+        .filter(visible)
+        .select_related("agreement", "provision", "party", "author", "chapter")
+    )
+
+
+def proposal_base_body(proposal: Proposal) -> str | None:
+    """The text of the version the proposal was written against ("" for a new provision, whose
+    base is no text); None when the provision has no such version."""
+    if proposal.provision_id is None or not proposal.base_version:
+        return ""
+    record = (
+        HistoricalProvision.objects.filter(id=proposal.provision_id, version=proposal.base_version)
+        .order_by("-history_id")
+        .only("body")
+        .first()
+    )
+    return None if record is None else record.body
+
+
+def _pending_acceptance(proposal: Proposal) -> Resolution | None:
+    return proposal.resolutions.filter(state=Resolution.State.PENDING).first()
+
+
+def proposal_actions(actor: Actor, proposal: Proposal) -> frozenset[str]:
+    """The steps the actor may take on the proposal now: edit, table, withdraw (the proposing
+    delegation's lead or negotiators), incorporate and reject (the secretariat), accept (either).
+    Mirrors `negotiations.services`, which checks every step again."""
+    chair = actor.is_secretariat and actor.party is None
+    delegation = (
+        not chair
+        and actor.role in {Role.LEAD, Role.NEGOTIATOR}
+        and actor.acts_for(proposal.party_id)
+    )
+    state = proposal.state
+    steps: set[str] = set()
+    if delegation and state == Proposal.State.DRAFT:
+        steps |= {"edit", "table", "withdraw"}
+    if state == Proposal.State.TABLED:
+        pending = _pending_acceptance(proposal) is not None
+        if chair:
+            steps.add("incorporate")
+        if chair and not pending:
+            steps.add("reject")
+        if delegation and not pending:
+            steps.add("withdraw")
+        text_current = proposal.provision_id is not None and proposal.provision.text_version <= (
+            proposal.base_version or 0
+        )
+        if (chair or delegation) and text_current and not pending:
+            steps.add("accept")
+    return frozenset(steps)
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    """A proposal as its page and the API show it: the diff from its base and from the current
+    text, whether the base is stale, and what incorporating it now would apply and skip."""
+
+    proposal: Proposal
+    base_body: str | None  # None: the base version is missing
+    current_body: str | None  # None: a new provision not yet incorporated
+    ops_base: list[diff.DiffOp]
+    ops_current: list[diff.DiffOp]
+    base_is_stale: bool
+    preview: IncorporationResult | None  # for a tabled or draft proposal on an existing provision
+    actions: frozenset[str]
+    pending_resolution: Resolution | None
+
+    @property
+    def stale_notice(self) -> bool:
+        """Whether to say the text changed since the base: while the proposal is still open."""
+        open_states = {Proposal.State.DRAFT, Proposal.State.TABLED}
+        return self.base_is_stale and self.proposal.state in open_states
+
+
+def proposal_view(actor: Actor, proposal: Proposal) -> ProposalView:
+    base = proposal_base_body(proposal)
+    current = proposal.provision.body if proposal.provision_id else None
+    open_states = {Proposal.State.DRAFT, Proposal.State.TABLED}
+    preview = None
+    if (
+        proposal.state in open_states
+        and proposal.provision_id is not None
+        and base is not None
+        and current is not None
+    ):
+        try:
+            preview = incorporate(base, proposal.body, current, proposal.party.code)
+        except UnreadableText:
+            preview = None
+    return ProposalView(
+        proposal=proposal,
+        base_body=base,
+        current_body=current,
+        ops_base=diff.diff_text(base or "", proposal.body),
+        ops_current=diff.diff_text(current, proposal.body) if current is not None else [],
+        base_is_stale=base is not None and current is not None and base != current,
+        preview=preview,
+        actions=proposal_actions(actor, proposal),
+        pending_resolution=_pending_acceptance(proposal)
+        if proposal.state == Proposal.State.TABLED
+        else None,
+    )
+
+
+def proposal_history_for(actor: Actor, proposal: Proposal) -> list:
+    """The proposal's history rows, newest first; its drafting stays with its delegation."""
+    rows = proposal.history.select_related("history_user").order_by("-history_id")
+    if not actor.sees_delegation_material_of(proposal.party_id):
+        rows = rows.exclude(state=Proposal.State.DRAFT)
+    return list(rows)

@@ -1,4 +1,4 @@
-"""Every write to rounds, positions, comments and action items."""
+"""Every write to rounds, positions, comments, action items, resolutions and proposals."""
 
 import datetime
 from collections.abc import Iterable
@@ -10,14 +10,22 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from agreement.models import Agreement, Participation
+from agreement.models import Agreement, Chapter, Participation
 from agreement.services import agreement_require_participant
 from parties.access import Actor, Capability, Role, require
 from parties.models import Membership, Party
 from provisions import ownership
+from provisions.incorporate import incorporate
 from provisions.models import TEXT_FROZEN_STATUSES, HistoricalProvision, Provision
+from provisions.models import Category as ProvisionCategory
 from provisions.models import Status as ProvisionStatus
-from provisions.services import VersionConflict, provision_text_check, provision_write_outcome
+from provisions.services import (
+    VersionConflict,
+    provision_check_ownership,
+    provision_create,
+    provision_text_check,
+    provision_write_outcome,
+)
 
 from .models import (
     ActionItem,
@@ -32,7 +40,7 @@ from .models import (
     Watch,
 )
 from .notifications import Event, notification_publish
-from .selectors import notification_list_for
+from .selectors import notification_list_for, proposal_base_body
 from .staleness import resolution_set_stale
 
 User = get_user_model()
@@ -1050,3 +1058,478 @@ def resolution_withdraw(*, actor: Actor, resolution: Resolution) -> Resolution:
         message=f"Resolution #{resolution.pk} on Article {provision.number} was withdrawn; "
         "your consent is no longer asked for.",
     )
+
+
+# ================================================================================================
+# Proposals: a party's proposed text, tabled to all, then incorporated, accepted, rejected or
+# withdrawn.
+#
+# A proposal is written against a version of a provision (its base) or for a new provision. The
+# proposing party's delegation (lead or negotiator) drafts, edits and tables it, and may withdraw
+# it; a draft is its delegation's alone. The chair (the secretariat) incorporates a tabled proposal
+# (the party's changes written in as its bracketed alternatives, `provisions.incorporate`) or
+# rejects it. Acceptance as common text is by consensus: `proposal_accept` puts the proposal to
+# every participant as a resolution (`resolution_propose(..., proposal=)`), and the resolution's
+# adoption marks the proposal accepted (`_resolution_adopt`).
+# ================================================================================================
+
+
+class ProposalConflict(Exception):
+    """A proposal step that does not fit the proposal's state or the text as it stands (409)."""
+
+    def __init__(self, message: str, *, proposal: Proposal, skipped: Iterable = ()):
+        self.proposal = proposal
+        self.skipped = list(skipped)
+        super().__init__(message)
+
+
+PROPOSAL_NEW_PROVISION_FIELDS = ("chapter", "number", "heading", "category")
+PROPOSAL_EDITABLE_FIELDS = frozenset({"body", "note", *PROPOSAL_NEW_PROVISION_FIELDS})
+
+
+def proposal_label(proposal: Proposal) -> str:
+    """How history and messages name a proposal: "US proposal #12"."""
+    return f"{proposal.party.code} proposal #{proposal.pk}"
+
+
+def proposal_target(proposal: Proposal) -> str:
+    if proposal.provision_id is not None:
+        return f"Article {proposal.provision.number}"
+    return f"a new Article {proposal.number} ({proposal.heading})"
+
+
+def _require_delegation(actor: Actor, party: Party | None, doing: str) -> None:
+    """Proposals speak for a party: only its lead or negotiators draft, table or withdraw them."""
+    if _speaks_as_chair(actor):
+        raise PermissionDenied(
+            f"A party's lead or negotiators {doing} its proposals; the secretariat speaks for no "
+            "party (it incorporates or rejects proposals once tabled)."
+        )
+    if actor.party is None or actor.role not in {Role.LEAD, Role.NEGOTIATOR}:
+        raise PermissionDenied(
+            f"A party's lead or negotiators {doing} its proposals; your role "
+            f"({actor.role or 'no delegation role'}) cannot."
+        )
+    if party is not None and actor.party_id != party.pk:
+        raise PermissionDenied(f"You speak for {actor.party.code}, not for {party.code}.")
+
+
+def _require_chair(actor: Actor, doing: str) -> None:
+    if not _speaks_as_chair(actor):
+        raise PermissionDenied(f"Only the secretariat, as chair, {doing} a tabled proposal.")
+
+
+def _check_proposal(proposal: Proposal, actor: Actor) -> None:
+    """The proposal's target and text are sound: an existing version, or the particulars of a
+    new provision; text that parses and changes something; nothing frozen."""
+    provision = proposal.provision
+    if provision is not None:
+        if provision.agreement_id != proposal.agreement_id:
+            raise ValidationError({"provision": "This provision belongs to another agreement."})
+        if provision.status in TEXT_FROZEN_STATUSES:
+            raise ValidationError(
+                {
+                    "provision": f"Article {provision.number} is "
+                    f"{provision.get_status_display().lower()}: its text does not change."
+                }
+            )
+        base = None if proposal.base_version is None else proposal_base_body(proposal)
+        if base is None:
+            raise ValidationError(
+                {
+                    "base_version": f"Article {provision.number} has no version "
+                    f"{proposal.base_version} (versions 1 to {provision.version}): a proposal is "
+                    "written against a version that exists."
+                }
+            )
+        provision_text_check(agreement=provision.agreement, body=proposal.body)
+        if base == proposal.body:
+            raise ValidationError(
+                {
+                    "body": f"The text is version {proposal.base_version} of Article "
+                    f"{provision.number} as it was: the proposal changes nothing."
+                }
+            )
+        return
+    errors = {
+        name: "Required for a proposed new provision."
+        for name in PROPOSAL_NEW_PROVISION_FIELDS
+        if not getattr(proposal, name if name != "chapter" else "chapter_id")
+    }
+    if proposal.category and proposal.category not in ProvisionCategory.values:
+        errors["category"] = (
+            f"Unknown category '{proposal.category}'; valid: {', '.join(ProvisionCategory.values)}."
+        )
+    if proposal.chapter_id and proposal.chapter.agreement_id != proposal.agreement_id:
+        errors["chapter"] = "This chapter belongs to another agreement."
+    if (
+        proposal.number
+        and Provision.objects.filter(
+            agreement_id=proposal.agreement_id, number=proposal.number
+        ).exists()
+    ):
+        errors["number"] = f"There is already an Article {proposal.number} in this agreement."
+    if not proposal.body.strip():
+        errors["body"] = "A proposed new provision needs its text."
+    if errors:
+        raise ValidationError(errors)
+    provision_text_check(agreement=proposal.agreement, body=proposal.body)
+    # A new provision's text is the party's own: it names no other party (as when tabling one).
+    provision_check_ownership(actor=actor, old="", new=proposal.body, provision=None)
+
+
+def _save_proposal(proposal: Proposal, actor: Actor, reason: str) -> Proposal:
+    proposal.full_clean()
+    proposal._history_user = actor.user
+    proposal._change_reason = reason
+    proposal.save()
+    return proposal
+
+
+def _proposal_concerns(proposal: Proposal) -> list[Party]:
+    """The participant parties a proposal concerns, other than its own: those whose language
+    (groups) it changes; every participant when it changes common text or an unattributed
+    bracket, or proposes a new provision."""
+    participants = [
+        party for party in _participant_parties(proposal.agreement) if party.pk != proposal.party_id
+    ]
+    base = proposal_base_body(proposal)
+    if proposal.provision_id is None or base is None:
+        return participants
+    result = incorporate(base, proposal.body, base, proposal.party.code)
+    if result.concerns_all:
+        return participants
+    return [party for party in participants if party.code in result.concerned]
+
+
+def _tell_about_proposal(
+    *, actor: Actor, proposal: Proposal, message: str, concerned: Iterable[Party]
+) -> None:
+    notification_publish(
+        Event(
+            kind=Notification.Kind.PROPOSAL,
+            agreement=proposal.agreement,
+            provision=proposal.provision,
+            actor=actor,
+            message=message,
+            concerned_parties=tuple(party.pk for party in concerned),
+        )
+    )
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    actor: Actor,
+    body: str,
+    provision: Provision | None = None,
+    base_version: int | None = None,
+    agreement: Agreement | None = None,
+    note: str = "",
+    chapter: Chapter | None = None,
+    number: str = "",
+    heading: str = "",
+    category: str = "",
+) -> Proposal:
+    """A party's lead or negotiator drafts a proposal in its party's name (the secretariat, which
+    speaks for no party, does not). Against an existing provision it names the version it was
+    written on (`base_version`, which must exist); for a new provision it gives the chapter,
+    number, heading and category, and names no other party in its text. The draft is seen by the
+    proposing delegation only until tabled.
+    """
+    _require_delegation(actor, None, "draft")
+    if provision is not None:
+        agreement = provision.agreement
+        if base_version is None:
+            raise ValidationError(
+                {"base_version": "Name the version of the provision the proposal is written on."}
+            )
+        if any((chapter, number, heading, category)):
+            raise ValidationError(
+                {
+                    "provision": "A proposal is for an existing provision or a new one: give "
+                    "chapter, number, heading and category only for a new one."
+                }
+            )
+    elif agreement is None:
+        raise ValidationError(
+            {"agreement": "Name the agreement (and chapter) of the proposed new provision."}
+        )
+    elif base_version is not None:
+        raise ValidationError(
+            {"base_version": "A proposed new provision has no base version; name the provision."}
+        )
+    agreement_require_participant(actor, agreement, to_write=True)
+    proposal = Proposal(
+        agreement=agreement,
+        provision=provision,
+        base_version=base_version,
+        party=actor.party,
+        author=actor.user,
+        body=body,
+        note=note,
+        chapter=chapter if provision is None else None,
+        number=number,
+        heading=heading,
+        category=category,
+    )
+    _check_proposal(proposal, actor)
+    where = (
+        f"version {base_version} of Article {provision.number}"
+        if provision is not None
+        else f"a new Article {number}"
+    )
+    return _save_proposal(proposal, actor, f"Drafted by {actor.party.code} against {where}")
+
+
+def _lock(proposal: Proposal) -> Proposal:
+    return (
+        Proposal.objects.select_for_update()
+        .select_related("party", "agreement", "provision", "chapter")
+        .get(pk=proposal.pk)
+    )
+
+
+def _require_state(proposal: Proposal, states: Iterable[str], doing: str) -> None:
+    states = list(states)
+    if proposal.state not in states:
+        allowed = " or ".join(Proposal.State(s).label.lower() for s in states)
+        raise ProposalConflict(
+            f"{proposal_label(proposal)} is {proposal.get_state_display().lower()}: only a "
+            f"{allowed} proposal can be {doing}.",
+            proposal=proposal,
+        )
+
+
+@transaction.atomic
+def proposal_update(*, actor: Actor, proposal: Proposal, **changes) -> Proposal:
+    """The proposing delegation (lead or negotiator) edits its draft: text, note, and for a new
+    provision its particulars. A tabled proposal no longer changes: withdraw it and table anew."""
+    if unknown := changes.keys() - PROPOSAL_EDITABLE_FIELDS:
+        raise TypeError(f"proposal_update cannot change {sorted(unknown)}")
+    proposal = _lock(proposal)
+    _require_delegation(actor, proposal.party, "edit")
+    _require_state(proposal, [Proposal.State.DRAFT], "edited")
+    if proposal.provision_id is not None and changes.keys() & set(PROPOSAL_NEW_PROVISION_FIELDS):
+        raise ValidationError(
+            {"provision": "Chapter, number, heading and category belong to new provisions only."}
+        )
+    changed = sorted(name for name, value in changes.items() if getattr(proposal, name) != value)
+    for name, value in changes.items():
+        setattr(proposal, name, value)
+    _check_proposal(proposal, actor)
+    return _save_proposal(proposal, actor, f"Draft edited: {', '.join(changed) or 'nothing'}")
+
+
+@transaction.atomic
+def proposal_table(*, actor: Actor, proposal: Proposal) -> Proposal:
+    """The proposing delegation tables its draft: from now on every participant sees it, and the
+    parties whose language it changes are told (every participant, when it changes common text,
+    an unattributed bracket, or proposes a new provision), as are the provision's watchers."""
+    proposal = _lock(proposal)
+    _require_delegation(actor, proposal.party, "table")
+    _require_state(proposal, [Proposal.State.DRAFT], "tabled")
+    agreement_require_participant(actor, proposal.agreement, to_write=True)
+    _check_proposal(proposal, actor)
+    proposal.state, proposal.tabled_at = Proposal.State.TABLED, timezone.now()
+    _save_proposal(proposal, actor, f"Tabled by {actor.party.code}")
+    against = f" (written on version {proposal.base_version})" if proposal.provision_id else ""
+    _tell_about_proposal(
+        actor=actor,
+        proposal=proposal,
+        message=f"{proposal_label(proposal)} tabled for {proposal_target(proposal)}{against}"
+        + (f": {proposal.note}" if proposal.note else "."),
+        concerned=_proposal_concerns(proposal),
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_incorporate(
+    *, actor: Actor, proposal: Proposal, expected_version: int | None = None
+) -> Proposal:
+    """The chair writes a tabled proposal into the text as the proposing party's alternatives.
+
+    The change from the proposal's base to its text is written into the provision's current
+    text (`provisions.incorporate`): replaced language stays, bracketed, with the party's
+    alternative next to it. One new version, whose history names the proposal. A stale base is
+    applied where the text around each change is still the same; the rest is reported in the
+    history and the proposal's, and when nothing applies at all it is a ProposalConflict.
+    `expected_version`, when given, is the current version the chair saw (VersionConflict
+    otherwise). A proposed new provision becomes that provision, tabled by the secretariat as the
+    text the party sent in (its history says so), proposed by the party.
+
+    The parties whose own language received an alternative or was bracketed are told (every
+    participant when common text or an unattributed bracket was), and the proposing party.
+    """
+    _require_chair(actor, "incorporates")
+    proposal = _lock(proposal)
+    _require_state(proposal, [Proposal.State.TABLED], "incorporated")
+    label = proposal_label(proposal)
+    reason = f"Incorporated {label}" + (f": {proposal.note}" if proposal.note else "")
+    participants = _participant_parties(proposal.agreement)
+    if proposal.provision_id is None:
+        provision = provision_create(
+            actor=actor,
+            agreement=proposal.agreement,
+            chapter=proposal.chapter,
+            number=proposal.number,
+            heading=proposal.heading,
+            category=proposal.category,
+            body=proposal.body,
+            proposed_by=proposal.party,
+            tabled_from=reason,
+        )
+        # From here on the proposal points at the provision it became; base 0 is "no text yet".
+        proposal.provision, proposal.base_version = provision, 0
+        concerned = [p for p in participants if p.pk != proposal.party_id]
+        skipped = []
+    else:
+        provision = Provision.objects.select_for_update().get(pk=proposal.provision_id)
+        if expected_version is not None and expected_version != provision.version:
+            raise VersionConflict(current=provision, expected_version=expected_version)
+        base = proposal_base_body(proposal)
+        if base is None:
+            raise ProposalConflict(
+                f"{label} was written on version {proposal.base_version}, which Article "
+                f"{provision.number} no longer has.",
+                proposal=proposal,
+            )
+        result = incorporate(base, proposal.body, provision.body, proposal.party.code)
+        skipped = list(result.skipped)
+        if not result.applied:
+            raise ProposalConflict(
+                f"Nothing of {label} applies to the current text of Article {provision.number} "
+                f"(version {provision.version}): the text changed where the proposal changes it "
+                f"since version {proposal.base_version}. The party may table it again against "
+                "the current text.",
+                proposal=proposal,
+                skipped=skipped,
+            )
+        if skipped:
+            reason += (
+                f" ({len(skipped)} of {len(skipped) + len(result.applied)} changes no longer "
+                f"applied: the text had changed there since version {proposal.base_version})"
+            )
+        provision = provision_write_outcome(
+            actor=actor,
+            provision=provision,
+            expected_version=provision.version,
+            body=result.text,
+            reason=reason,
+        )
+        concerned = [
+            p
+            for p in participants
+            if result.concerns_all or p.code in result.concerned or p.pk == proposal.party_id
+        ]
+    proposal.state = Proposal.State.INCORPORATED
+    proposal.decided_at, proposal.resulting_version = timezone.now(), provision.version
+    _save_proposal(
+        proposal,
+        actor,
+        f"Incorporated by the secretariat into version {provision.version} of Article "
+        f"{provision.number}" + (f"; {len(skipped)} change(s) skipped" if skipped else ""),
+    )
+    _tell_about_proposal(
+        actor=actor,
+        proposal=proposal,
+        message=f"The secretariat incorporated {label} into Article {provision.number} "
+        f"(version {provision.version}) as {proposal.party.code}'s alternatives"
+        + (
+            f"; {len(skipped)} change(s) no longer applied to the current text." if skipped else "."
+        ),
+        concerned=concerned,
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_accept(*, actor: Actor, proposal: Proposal, note: str = "") -> Resolution:
+    """Put a tabled proposal to the parties for acceptance as common text, by consensus.
+
+    The proposing delegation (lead or negotiator) or the secretariat as chair asks; this makes a
+    resolution (`resolution_propose(..., proposal=)`) that needs every participant's consent on
+    the current version. The proposal stays tabled until that resolution is adopted, which marks
+    it accepted and writes its text (see `_resolution_adopt`); a declined resolution leaves it
+    tabled. Only a proposal written on the text as it stands can be accepted: parties consent to
+    one exact text (ResolutionConflict otherwise: incorporate it, or table it again).
+    """
+    proposal = _lock(proposal)
+    if not _speaks_as_chair(actor):
+        _require_delegation(actor, proposal.party, "put to the parties")
+    _require_state(proposal, [Proposal.State.TABLED], "put to the parties for acceptance")
+    if proposal.provision_id is None:
+        raise ProposalConflict(
+            f"{proposal_label(proposal)} proposes a new provision: the secretariat incorporates "
+            "it as a new article, whose text the parties then agree like any other.",
+            proposal=proposal,
+        )
+    provision = Provision.objects.get(pk=proposal.provision_id)
+    label = proposal_label(proposal)
+    return resolution_propose(
+        actor=actor,
+        provision=provision,
+        base_version=provision.version,
+        body=proposal.body,
+        note=note
+        or f"Acceptance of {label} as common text"
+        + (f": {proposal.note}" if proposal.note else ""),
+        proposal=proposal,
+    )
+
+
+@transaction.atomic
+def proposal_reject(*, actor: Actor, proposal: Proposal, reason: str) -> Proposal:
+    """The chair records that a tabled proposal was rejected, with the reason; the proposing
+    party and the parties it concerned are told."""
+    _require_chair(actor, "rejects")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the proposal was rejected."})
+    proposal = _lock(proposal)
+    _require_state(proposal, [Proposal.State.TABLED], "rejected")
+    _require_no_pending_acceptance(proposal, "rejected")
+    proposal.state, proposal.decided_at = Proposal.State.REJECTED, timezone.now()
+    _save_proposal(proposal, actor, f"Rejected by the secretariat: {reason.strip()}")
+    _tell_about_proposal(
+        actor=actor,
+        proposal=proposal,
+        message=f"{proposal_label(proposal)} for {proposal_target(proposal)} was rejected: "
+        f"{reason.strip()}",
+        concerned=[proposal.party, *_proposal_concerns(proposal)],
+    )
+    return proposal
+
+
+def _require_no_pending_acceptance(proposal: Proposal, doing: str) -> None:
+    pending = proposal.resolutions.filter(state=Resolution.State.PENDING).first()
+    if pending is not None:
+        raise ProposalConflict(
+            f"{proposal_label(proposal)} is before the parties for acceptance (resolution "
+            f"#{pending.pk}): it can be {doing} once that resolution is withdrawn or declined.",
+            proposal=proposal,
+        )
+
+
+@transaction.atomic
+def proposal_withdraw(*, actor: Actor, proposal: Proposal, reason: str = "") -> Proposal:
+    """The proposing delegation (lead or negotiator) withdraws its draft or tabled proposal. A
+    tabled one is withdrawn in the open: those it concerned are told. A draft stays its
+    delegation's alone."""
+    proposal = _lock(proposal)
+    _require_delegation(actor, proposal.party, "withdraw")
+    _require_state(proposal, [Proposal.State.DRAFT, Proposal.State.TABLED], "withdrawn")
+    _require_no_pending_acceptance(proposal, "withdrawn")
+    was_tabled = proposal.state == Proposal.State.TABLED
+    proposal.state, proposal.decided_at = Proposal.State.WITHDRAWN, timezone.now()
+    why = f": {reason.strip()}" if reason.strip() else ""
+    _save_proposal(proposal, actor, f"Withdrawn by {actor.party.code}{why}")
+    if was_tabled:
+        _tell_about_proposal(
+            actor=actor,
+            proposal=proposal,
+            message=f"{proposal_label(proposal)} for {proposal_target(proposal)} was withdrawn"
+            + (why or "."),
+            concerned=_proposal_concerns(proposal),
+        )
+    return proposal
