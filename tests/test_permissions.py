@@ -30,7 +30,11 @@ def provision_create(world, client, side, make_provision):
 
 def provision_update(world, client, side, make_provision):
     provision = make_provision(by=world.user(_party(side), "negotiator"))
-    return client.patch(f"/api/v1/provisions/{provision.pk}/", {"body": "New.", "version": 1})
+    # A draft's common text: its proposing party drafts it, the chair edits it with a reason.
+    return client.patch(
+        f"/api/v1/provisions/{provision.pk}/",
+        {"body": "New.", "version": 1, "reason": "Redrafted"},
+    )
 
 
 def provision_status(world, client, side, make_provision):
@@ -98,7 +102,8 @@ OK, NO = "ok", 403
 # write: (own-party expectation per role, other-party expectation per role), roles in ROLES order.
 MATRIX = {
     provision_create: ([NO, NO, OK, OK, OK], [NO, NO, NO, NO, OK]),
-    provision_update: ([NO, NO, OK, OK, OK], [NO, NO, OK, OK, OK]),
+    # Another party's draft is its own to write: others propose (tests/provisions/test_ownership.py).
+    provision_update: ([NO, NO, OK, OK, OK], [NO, NO, NO, NO, OK]),
     # Tabling is the proposing party's step (or the secretariat's): see test_status_steps.py.
     provision_status: ([NO, NO, NO, OK, OK], [NO, NO, NO, NO, OK]),
     position_record: ([NO, NO, NO, OK, NO], [NO, NO, NO, NO, NO]),

@@ -48,7 +48,7 @@ def test_round_changes_lists_what_changed_during_the_round(
         ends_on=timezone.localdate(),
     )
     provision_services.provision_update(
-        actor=actor_for(world.user("EU", "negotiator")),
+        actor=actor_for(world.user("US", "negotiator")),
         provision=before,
         expected_version=1,
         body="Amended in Round 2.",
@@ -103,9 +103,9 @@ def test_progress_follows_every_edit(world, api, make_provision):
         actor=actor_for(world.user("US", "lead")),
         provision=provision,
         expected_version=1,
-        body="none",
+        body="[EU: two]",
     )
-    assert client.get(url).json()["figures"]["brackets"]["total"] == 0
+    assert client.get(url).json()["figures"]["brackets"]["total"] == 1
 
 
 def test_positions_matrix_shows_stances_never_internal_notes(

@@ -22,7 +22,7 @@ def test_edit_in_place_returns_the_form_fragment_and_redirects_after_saving(
     world, client, make_provision
 ):
     provision = make_provision("Old.")
-    client.force_login(world.user("EU", "negotiator"))
+    client.force_login(world.user("US", "negotiator"))
     fragment = client.get(
         f"/provisions/{provision.pk}/edit/", HTTP_HX_REQUEST="true"
     ).content.decode()

@@ -10,7 +10,7 @@ from tests.conftest import agree_all, forget_minerals
 
 
 def test_create_records_version_one_with_author_party_and_reason(world, make_provision):
-    provision = make_provision("The Parties [US: shall][EU: should] cooperate.")
+    provision = make_provision("The Parties [US: shall][may] cooperate.")
 
     assert provision.version == 1
     assert provision.bracket_count == 2
@@ -30,7 +30,7 @@ def test_update_with_current_version_writes_next_version_and_history(world, make
         actor=eu,
         provision=provision,
         expected_version=1,
-        body="The Parties [EU: shall endeavour to] cooperate.",
+        body="The Parties shall cooperate [EU: closely].",
         reason="EU proposal",
     )
 
@@ -307,8 +307,9 @@ def test_minerals_changed_outside_a_version_are_refused_from_either_side(
 
 
 def revert(world, provision, to_version: int):
+    # The US drafts its own provision freely: a revert is an edit like any other.
     return services.provision_revert(
-        actor=actor_for(world.user("EU", "negotiator")),
+        actor=actor_for(world.user("US", "negotiator")),
         provision=provision,
         record=provision.history.get(version=to_version),
         expected_version=provision.version,

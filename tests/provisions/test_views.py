@@ -14,7 +14,7 @@ def test_edit_form_saves_a_new_version(world, client, make_provision):
         f"/provisions/{provision.pk}/edit/",
         {
             "heading": "Reference prices",
-            "body": "New [EU: text].",
+            "body": "Old text. [EU: New text.]",
             "reason": "EU edit",
             "version": 1,
         },
@@ -23,7 +23,7 @@ def test_edit_form_saves_a_new_version(world, client, make_provision):
     assert response.status_code == 200
     assert b"Saved Article 2.1 as version 2" in response.content
     provision.refresh_from_db()
-    assert (provision.version, provision.body) == (2, "New [EU: text].")
+    assert (provision.version, provision.body) == (2, "Old text. [EU: New text.]")
     assert provision.history.order_by("-version").first().history_change_reason == "EU edit"
 
 
@@ -238,7 +238,7 @@ def test_agreement_compare_page(world, client, make_provision, secretariat):
     provision = make_provision("Original wording.")
     round_close(actor=staff, round_=round_1)
     services.provision_update(
-        actor=actor_for(world.user("EU", "negotiator")),
+        actor=actor_for(world.user("US", "negotiator")),  # the proposing party, drafting
         provision=provision,
         expected_version=1,
         body="Revised wording.",
