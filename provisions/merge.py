@@ -32,20 +32,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from itertools import accumulate
+from typing import NamedTuple
 
 from . import brackets, diff
 
 _TEXT = "text"
 _GROUP = "group"
 _NUMBER = "number"
+_PARAGRAPH = "paragraph"  # a whole paragraph that no side changed
 _BREAK = "break"
 # Every paragraph break has this key, whatever blank lines it is written with.
 _BREAK_KEY = "\n\n"
 _SPACE = re.compile(r"\s*")
 
 
-@dataclass(frozen=True, slots=True)
-class _Unit:
+class _Unit(NamedTuple):
     """One unit of text: ``raw`` as written, ``key`` what it is compared by."""
 
     kind: str
@@ -54,8 +55,10 @@ class _Unit:
 
 
 def _unit(kind: str, raw: str) -> _Unit:
-    # A textarea sends CRLF line ends: a line break is the same however it was sent.
-    return _Unit(kind, raw, _BREAK_KEY if kind == _BREAK else raw.replace("\r\n", "\n"))
+    if kind == _BREAK:
+        return _Unit(kind, raw, _BREAK_KEY)
+    # A line break is the same however it was sent (a browser posting a form sends CRLF).
+    return _Unit(kind, raw, raw.replace("\r\n", "\n") if "\r" in raw else raw)
 
 
 def _raw(units: Iterable[_Unit]) -> str:
@@ -158,33 +161,69 @@ def add_all_mine_as_alternatives(result: MergeResult, *, party: str | None) -> M
 
 
 @dataclass(frozen=True)
-class _Side:
-    units: list[_Unit]
-    paragraphs: list[tuple[str, int, int]]  # key, first unit, end unit
+class _Text:
+    """One side, parsed: its paragraphs as written (``raws``) and as compared (``keys``)."""
+
+    paragraphs: tuple[brackets.Paragraph, ...]
+    raws: list[str]
+    keys: list[str]
+    separators: tuple[str, ...]
     leading: str
     trailing: str
     ok: bool
 
 
-def _side(text: str) -> _Side:
+def _text(text: str) -> _Text:
     parsed = brackets.parse(text)
     document = parsed.document
+    raws = [
+        brackets.to_notation(brackets.Document(paragraphs=(paragraph,)))
+        for paragraph in document.paragraphs
+    ]
+    return _Text(
+        paragraphs=document.paragraphs,
+        raws=raws,
+        keys=[_unit(_PARAGRAPH, raw).key for raw in raws],
+        separators=document.separators,
+        leading=document.leading,
+        trailing=document.trailing,
+        ok=parsed.ok,
+    )
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One side cut into units; ``paragraphs`` holds each paragraph's first and end unit."""
+
+    units: list[_Unit]
+    paragraphs: list[tuple[int, int]]
+    leading: str
+    trailing: str
+    ok: bool
+
+
+def _side(text: _Text, whole: Iterable[int] = ()) -> _Side:
+    """Cut a side into units; the paragraphs in ``whole`` (unchanged on every side) stay one
+    unit each, so a long text costs only what changed in it."""
+    whole = set(whole)
     units: list[_Unit] = []
-    paragraphs: list[tuple[str, int, int]] = []
-    for index, paragraph in enumerate(document.paragraphs):
+    paragraphs: list[tuple[int, int]] = []
+    for index, paragraph in enumerate(text.paragraphs):
         if index:
-            units.append(_unit(_BREAK, document.separators[index - 1]))
+            units.append(_unit(_BREAK, text.separators[index - 1]))
         start = len(units)
-        if paragraph.number is not None:
-            units.append(_unit(_NUMBER, paragraph.number + (paragraph.number_space or " ")))
-        for node in paragraph.children:
-            if isinstance(node, brackets.Group):
-                units.append(_unit(_GROUP, _notation(node)))
-            else:
-                units.extend(_unit(_TEXT, token) for token in diff.tokenize(node.raw))
-        key = "".join(unit.key for unit in units[start:])
-        paragraphs.append((key, start, len(units)))
-    return _Side(units, paragraphs, document.leading, document.trailing, parsed.ok)
+        if index in whole:
+            units.append(_Unit(_PARAGRAPH, text.raws[index], text.keys[index]))
+        else:
+            if paragraph.number is not None:
+                units.append(_unit(_NUMBER, paragraph.number + (paragraph.number_space or " ")))
+            for node in paragraph.children:
+                if isinstance(node, brackets.Group):
+                    units.append(_unit(_GROUP, _notation(node)))
+                else:
+                    units.extend(_unit(_TEXT, token) for token in diff.tokenize(node.raw))
+        paragraphs.append((start, len(units)))
+    return _Side(units, paragraphs, text.leading, text.trailing, text.ok)
 
 
 def _notation(group: brackets.Group) -> str:
@@ -193,15 +232,14 @@ def _notation(group: brackets.Group) -> str:
     )
 
 
-def _align(base: _Side, other: _Side) -> list[tuple[int, int]]:
-    """Pairs (base unit, other unit) that are the same unit, increasing on both sides.
+# Paragraph pairs (base paragraph, other paragraph, identical).
+_Pairs = list[tuple[int, int, bool]]
 
-    Paragraphs first: identical ones anchor, and where the stretch between two anchors holds as
-    many paragraphs on each side, they pair one to one (the usual edit changes paragraphs in
-    place). Units are then aligned inside each pair, and across a stretch whose counts differ.
-    """
-    base_keys = [key for key, _, _ in base.paragraphs]
-    other_keys = [key for key, _, _ in other.paragraphs]
+
+def _pair_paragraphs(base_keys: list[str], other_keys: list[str]) -> _Pairs:
+    """Paragraphs of the base paired with the other side's: identical ones anchor, and where the
+    stretch between two anchors holds as many paragraphs on each side, they pair one to one (the
+    usual edit changes paragraphs in place)."""
     # Common first and last paragraphs pair in place before anything is matched by content:
     # a paragraph that repeats must not pair with its twin across an edited one.
     head = 0
@@ -219,7 +257,7 @@ def _align(base: _Side, other: _Side) -> list[tuple[int, int]]:
         other_keys[head : len(other_keys) - tail],
         autojunk=False,
     )
-    pairs: list[tuple[int, int, bool]] = [(k, k, True) for k in range(head)]
+    pairs: _Pairs = [(k, k, True) for k in range(head)]
     i = j = head
     for block_i, block_j, size in matcher.get_matching_blocks():
         block_i, block_j = block_i + head, block_j + head
@@ -228,13 +266,19 @@ def _align(base: _Side, other: _Side) -> list[tuple[int, int]]:
         pairs.extend((block_i + k, block_j + k, True) for k in range(size))
         i, j = block_i + size, block_j + size
     pairs.extend((len(base_keys) - tail + k, len(other_keys) - tail + k, True) for k in range(tail))
+    return pairs
 
+
+def _align(base: _Side, other: _Side, pairs: _Pairs) -> list[tuple[int, int]]:
+    """Pairs (base unit, other unit) that are the same unit, increasing on both sides: unit by
+    unit in identical paragraphs, with the diff engine inside other pairs and across a stretch
+    whose paragraph counts differ."""
     matches: list[tuple[int, int]] = []
     a_pos = b_pos = 0
     previous = (-2, -2)
     for pi, pj, identical in pairs:
-        _, a_start, a_end = base.paragraphs[pi]
-        _, b_start, b_end = other.paragraphs[pj]
+        a_start, a_end = base.paragraphs[pi]
+        b_start, b_end = other.paragraphs[pj]
         if (pi - 1, pj - 1) == previous:
             matches.append((a_start - 1, b_start - 1))  # the break between two pairs
         else:
@@ -308,8 +352,18 @@ class _Draft:
 
 
 def _three_way(base_text: str, theirs_text: str, yours_text: str) -> MergeResult:
-    base, theirs, yours = _side(base_text), _side(theirs_text), _side(yours_text)
-    out = _merge_units(base, theirs, yours)
+    texts = _text(base_text), _text(theirs_text), _text(yours_text)
+    their_pairs = _pair_paragraphs(texts[0].keys, texts[1].keys)
+    your_pairs = _pair_paragraphs(texts[0].keys, texts[2].keys)
+    their_same = {i: j for i, j, identical in their_pairs if identical}
+    your_same = {i: j for i, j, identical in your_pairs if identical}
+    unchanged = their_same.keys() & your_same.keys()
+    base = _side(texts[0], unchanged)
+    theirs = _side(texts[1], (their_same[i] for i in unchanged))
+    yours = _side(texts[2], (your_same[i] for i in unchanged))
+    out = _merge_units(
+        base, theirs, yours, _align(base, theirs, their_pairs), _align(base, yours, your_pairs)
+    )
     segments: list[Segment] = [_pick(base.leading, theirs.leading, yours.leading)]
     emitted: list[_Unit] = []  # the units of the merged text, theirs at conflicts
     for item in out:
@@ -329,7 +383,13 @@ def _three_way(base_text: str, theirs_text: str, yours_text: str) -> MergeResult
     if (base.ok and theirs.ok and yours.ok and not merged.ok) or len(
         merged.document.paragraphs
     ) != (breaks + 1 if emitted else 0):
-        return _result([_whole_text_conflict(base_text, theirs_text, yours_text, theirs, yours)])
+        return _result(
+            [
+                _whole_text_conflict(
+                    base_text, theirs_text, yours_text, _side(texts[1]), _side(texts[2])
+                )
+            ]
+        )
     return result
 
 
@@ -353,9 +413,13 @@ def _pick(base: str, theirs: str, yours: str) -> str:
     return yours if theirs == base else theirs
 
 
-def _merge_units(base: _Side, theirs: _Side, yours: _Side) -> list[_Unit | _Draft]:
-    their_matches = _align(base, theirs)
-    your_matches = _align(base, yours)
+def _merge_units(
+    base: _Side,
+    theirs: _Side,
+    yours: _Side,
+    their_matches: list[tuple[int, int]],
+    your_matches: list[tuple[int, int]],
+) -> list[_Unit | _Draft]:
     their_unit = dict(their_matches)
     your_unit = dict(your_matches)
     hunks = [
@@ -437,14 +501,17 @@ def _conflict(draft: _Draft) -> Conflict:
 def _result(segments: Iterable[Segment]) -> MergeResult:
     """Join neighbouring text, drop empty text, and number each conflict's paragraph."""
     joined: list[Segment] = []
+    pending: list[str] = []  # text since the last conflict, joined once
     for segment in segments:
         if isinstance(segment, str):
-            if not segment:
-                continue
-            if joined and isinstance(joined[-1], str):
-                joined[-1] += segment
-                continue
+            pending.append(segment)
+            continue
+        if text := "".join(pending):
+            joined.append(text)
+        pending = []
         joined.append(segment)
+    if text := "".join(pending):
+        joined.append(text)
     text = "".join(s.theirs if isinstance(s, Conflict) else s for s in joined)
     starts = _paragraph_starts(text)
     numbered: list[Segment] = []
