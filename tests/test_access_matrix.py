@@ -194,6 +194,26 @@ def resolution(s: Scene) -> dict:
 
 
 RESOLVED = "1. The Parties shall cooperate."  # the scene's provision, its brackets resolved
+
+
+def own_edits() -> dict[str, Callable[[Scene], dict]]:
+    """For each editor, an edit its party may make to the scene's provision: a group in its own
+    name, or for the chair a change of common text with its reason (the negotiation rules)."""
+
+    def edit(actor: str) -> Callable[[Scene], dict]:
+        code = actor.split("-")[0].upper()
+
+        def payload(s: Scene) -> dict:
+            if actor == "staff":
+                body = s.provision.body.replace("cooperate", "work together")
+                return {"body": body, "version": 1, "reason": "Chair's wording"}
+            return {"body": f"{s.provision.body} [{code}: x]", "version": 1}
+
+        return payload
+
+    return {actor: edit(actor) for actor in EDITORS}
+
+
 # Consent and refusal: each party for itself (the US and the EU are asked), the secretariat in the
 # room, naming the party and the meeting.
 ANSWER = Write(
@@ -246,7 +266,9 @@ MATRIX: dict[str, Route] = {
         page=True,
         writes={
             "post": Write(
-                EDITORS, lambda s: {"heading": "Prices", "body": "New text.", "version": 1}
+                EDITORS,
+                lambda s: {"heading": "Prices", "body": "New text.", "version": 1},
+                also_sent_by=own_edits(),
             )
         },
     ),
@@ -419,7 +441,9 @@ MATRIX: dict[str, Route] = {
     "provision-detail": Route(
         PROVISION,
         reads=PARTICIPANTS,
-        writes={"patch": Write(EDITORS, lambda s: {"body": "x", "version": 1})},
+        writes={
+            "patch": Write(EDITORS, lambda s: {"body": "x", "version": 1}, also_sent_by=own_edits())
+        },
     ),
     "provision-diff": Route(PROVISION, reads=PARTICIPANTS),
     "provision-history": Route(PROVISION, reads=PARTICIPANTS),
