@@ -30,10 +30,37 @@ class ProvisionEditForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # The conflict screen's state, sent back by its buttons: the version the user's edit started
+    # from, their text as they wrote it, and the conflicts (indices into the merge) where their
+    # words were added as their party's alternative.
+    base_version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    yours = forms.CharField(
+        label="Your text as you wrote it",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "readonly": True, "class": "text-editor"}),
+    )
+    alternatives = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, provision: Provision, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["minerals"].queryset = Mineral.objects.filter(agreement=provision.agreement_id)
+
+    # A browser sends a textarea's line breaks as CRLF when it posts the form itself, LF when
+    # htmx posts it (from the element's value): one text, whichever way it came. Stored texts use
+    # LF, and the negotiation rules compare texts character by character.
+    def clean_body(self) -> str:
+        return self.cleaned_data["body"].replace("\r\n", "\n")
+
+    def clean_yours(self) -> str:
+        return self.cleaned_data["yours"].replace("\r\n", "\n")
+
+    def clean_alternatives(self) -> list[int]:
+        value = self.cleaned_data["alternatives"]
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if not all(item.isascii() and item.isdigit() and len(item) <= 6 for item in items):
+            raise forms.ValidationError("Conflict numbers separated by commas, e.g. 0,2.")
+        return sorted({int(item) for item in items})
 
     @classmethod
     def for_provision(cls, provision: Provision) -> "ProvisionEditForm":

@@ -18,6 +18,7 @@ from negotiations.forms import CommentForm, InRoomConsentForm, PositionForm
 from negotiations.selectors import (
     comment_list_for,
     position_list_for,
+    proposal_list_for,
     resolution_rows_for,
     watch_list_for,
 )
@@ -150,6 +151,12 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
             history=with_minerals(provision_history(self.provision)[:10]),
             watch=watch_list_for(actor).filter(provision=self.provision).first(),
             resolutions=resolution_rows_for(actor, provision),
+            proposals=proposal_list_for(actor).filter(provision=provision),
+            # A party's lead or negotiators propose changes, to any language (the secretariat
+            # incorporates them).
+            can_propose=actor.party is not None
+            and actor.role in {"lead", "negotiator"}
+            and provision.status not in TEXT_FROZEN_STATUSES,
         )
         return context
 

@@ -50,33 +50,80 @@ def test_broken_brackets_show_their_position_then_the_fix_saves(world, provision
     )
 
 
-def test_second_editor_sees_the_conflict_with_their_text_kept(world, provision, signed_in):
+@pytest.fixture
+def common_text(transactional_db, world, make_provision):
+    return make_provision(
+        "1. The Parties shall establish reference prices.\n\n2. Each Party shall notify them.",
+        heading="Reference prices",
+    )
+
+
+def edit_side_by_side(world, provision, signed_in, theirs: str, mine: str):
+    """US and EU open the editor on the same version; US saves `theirs`, then EU saves `mine`."""
     us = signed_in(world.user("US", "negotiator"))
     eu = signed_in(world.user("EU", "negotiator"))
     us.goto(f"/provisions/{provision.pk}/edit/")
-
     us.wait_for_load_state("networkidle")  # its editing lease is taken
     eu.goto(f"/provisions/{provision.pk}/edit/")
-
     expect(eu.locator(".presence")).to_contain_text("US · us-negotiator is editing since")
 
-    us.get_by_label("Negotiating text").fill(
-        "1. The Parties [US: shall] establish reference prices."
-    )
+    us.get_by_label("Negotiating text").fill(theirs)
     us.get_by_role("button", name="Save").click()
     expect(us.locator(".messages")).to_contain_text("as version 2")
 
-    mine = "1. The Parties [EU: should] establish transparent reference prices."
     eu.get_by_label("Negotiating text").fill(mine)
     eu.get_by_role("button", name="Save").click()
     expect(
         eu.get_by_role("heading", name="Someone saved this provision while you were editing")
     ).to_be_visible()
-    expect(eu.get_by_label("Negotiating text")).to_have_value(mine)
-    expect(eu.locator(".conflict .provision-text")).to_contain_text("US:")
-    eu.get_by_role("button", name="Save my text as version 3").click()
+    expect(eu.get_by_label("Your text as you wrote it")).to_have_value(mine)
+    return eu
+
+
+def test_conflict_screen_merges_both_changes_for_me_to_confirm(world, common_text, signed_in):
+    eu = edit_side_by_side(
+        world,
+        common_text,
+        signed_in,
+        theirs="1. The Parties shall establish reference prices [US: for cobalt].\n\n"
+        "2. Each Party shall notify them.",
+        mine="1. The Parties shall establish reference prices.\n\n"
+        "2. Each Party shall notify them [EU: promptly].",
+    )
+    merged = (
+        "1. The Parties shall establish reference prices [US: for cobalt].\n\n"
+        "2. Each Party shall notify them [EU: promptly]."
+    )
+    expect(eu.get_by_label("Negotiating text")).to_have_value(merged)
+    expect(eu.locator(".conflict")).to_contain_text("Your changes and those saved in version 2")
+    # The screen posts as a plain form (line breaks as CRLF): the text saved is the one shown.
+    eu.get_by_role("button", name="Save merged text").click()
     expect(eu.locator(".messages")).to_contain_text("as version 3")
-    assert Provision.objects.get(pk=provision.pk).body == mine
+    assert Provision.objects.get(pk=common_text.pk).body == merged
+
+
+def test_conflict_screen_adds_my_words_as_my_partys_alternative(world, common_text, signed_in):
+    eu = edit_side_by_side(
+        world,
+        common_text,
+        signed_in,
+        theirs="1. The Parties [shall][US: must] establish reference prices.\n\n"
+        "2. Each Party shall notify them.",
+        mine="1. The Parties [shall][EU: should] establish reference prices.\n\n"
+        "2. Each Party shall notify them.",
+    )
+    conflict = eu.locator(".merge-conflict")
+    expect(conflict).to_contain_text("[shall][US: must]")
+    expect(conflict).to_contain_text("[shall][EU: should]")
+    eu.get_by_role("button", name="Add mine as EU's alternative").click()
+    merged = (
+        "1. The Parties [shall][US: must][EU: should] establish reference prices.\n\n"
+        "2. Each Party shall notify them."
+    )
+    expect(eu.get_by_label("Negotiating text")).to_have_value(merged)
+    eu.get_by_role("button", name="Save merged text").click()
+    expect(eu.locator(".messages")).to_contain_text("as version 3")
+    assert Provision.objects.get(pk=common_text.pk).body == merged
 
 
 def test_compare_two_versions_inline_and_side_by_side(world, provision, signed_in):

@@ -88,17 +88,27 @@ def test_conflict_screen_keeps_my_text_and_shows_the_current_one(world, client, 
     assert response.status_code == 409
     page = response.content.decode()
     assert "Someone saved this provision while you were editing" in page
-    assert f"{mine}</textarea>" in page  # my text is kept in the editor
-    assert 'name="version" value="2"' in page  # re-applying is a deliberate save over version 2
-    assert "closely" in page  # the current text and the diff are shown
+    assert f"{mine}</textarea>" in page  # my text is kept, whole
+    assert 'name="version" value="2"' in page  # saving is a deliberate save over version 2
+    assert "closely" in page  # the current text and what changed on each side are shown
     assert "<ins" in page or "<del" in page
+    # Both changed "shall": the merge holds theirs there, and offers mine as EU's alternative.
+    assert "The Parties [US: shall] cooperate closely.</textarea>" in page
 
+    state = {"heading": "Reference prices", "reason": "EU view", "version": 2, "yours": mine}
+    added = client.post(
+        f"/provisions/{provision.pk}/edit/",
+        {**state, "body": "", "base_version": 1, "merge_action": "add:0"},
+    )
+    assert added.status_code == 200
+    merged = "The Parties [US: shall][EU: should] cooperate closely."
+    assert f"{merged}</textarea>" in added.content.decode()
     again = client.post(
         f"/provisions/{provision.pk}/edit/",
-        {"heading": "Reference prices", "body": mine, "reason": "EU view", "version": 2},
+        {**state, "body": merged, "base_version": 1, "alternatives": "0"},
     )
     assert again.status_code == 302
-    assert Provision.objects.get(pk=provision.pk).body == mine
+    assert Provision.objects.get(pk=provision.pk).body == merged
 
 
 def test_reviewer_cannot_edit(world, client, make_provision):
