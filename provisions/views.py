@@ -1,10 +1,12 @@
+from dataclasses import dataclass, field
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms.models import model_to_dict
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -25,10 +27,10 @@ from negotiations.selectors import (
 from parties.access import Capability, actor_for, require
 from parties.models import Party
 
-from . import brackets, diff, services, steps
+from . import brackets, diff, merge, services, steps
 from .filters import ProvisionFilter
 from .forms import ProvisionEditForm, StatusForm, VersionPickForm
-from .models import TEXT_FROZEN_STATUSES
+from .models import TEXT_FROZEN_STATUSES, Provision
 from .selectors import (
     agree_consents,
     agree_consents_lacking,
@@ -38,6 +40,7 @@ from .selectors import (
     provision_get_for,
     provision_history,
     provision_list_for,
+    provision_version_get,
     text_check,
     version_minerals,
 )
@@ -161,6 +164,108 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
         return context
 
 
+@dataclass
+class MergeScreen:
+    """What the conflict screen shows: the three texts, their merge with the alternatives chosen,
+    and each conflict (`index` in the merge, the `conflict`, whether the user's words were
+    `added` as their party's alternative there)."""
+
+    current: Provision
+    base_version: int
+    base: object | None  # the history row of base_version; None if there is no such version
+    yours: str
+    result: merge.MergeResult
+    items: list[dict] = field(default_factory=list)
+    alternatives: list[int] = field(default_factory=list)
+    party: str | None = None
+    note: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.result.text
+
+    @property
+    def clean(self) -> bool:
+        """No conflict left open: the merged text is ready to save as it stands."""
+        return self.result.clean
+
+    @property
+    def open_conflicts(self) -> int:
+        return len(self.result.conflicts)
+
+    @property
+    def alternative_label(self) -> str:
+        """Whose alternative the user's words become: their party's (the chair's are unattributed)."""
+        return f"{self.party}'s alternative" if self.party else "an unattributed alternative"
+
+    @property
+    def base_minerals(self) -> set[int] | None:
+        if self.base is None or not self.base.minerals_recorded:
+            return None
+        return {link.mineral_id for link in self.base.mineral_links}
+
+    @property
+    def their_diff(self) -> str:
+        """What was saved meanwhile: from the base version to the current one."""
+        return self._diff(self.current.body)
+
+    @property
+    def your_diff(self) -> str:
+        """What the user changed: from the base version to their text."""
+        return self._diff(self.yours)
+
+    def _diff(self, text: str) -> str:
+        if self.base is None:
+            return ""
+        return mark_safe(diff.render_inline_html(diff.diff_text(self.base.body, text)))
+
+
+def merge_screen(
+    current: Provision,
+    *,
+    base_version: int,
+    yours: str,
+    alternatives,
+    party: str | None,
+    add_all: bool = False,
+    note: str = "",
+) -> MergeScreen:
+    """Merge `yours` (an edit of version `base_version`) into the current text, then add the
+    user's words as `party`'s alternative at the conflicts chosen (indices into the merge)."""
+    try:
+        base = provision_version_get(current, base_version)
+    except Http404:
+        base = None
+        note = note or (
+            f"Version {base_version} is not in this provision's history, so nothing could be "
+            "merged: your text and the current one are shown whole."
+        )
+    merged = merge.merge("" if base is None else base.body, current.body, yours)
+    conflicts = merged.conflicts
+    chosen = range(len(conflicts)) if add_all else {i for i in alternatives if i < len(conflicts)}
+    added = set()
+    result = merged
+    for index in sorted(chosen, reverse=True):  # later indices first: earlier ones keep theirs
+        after = merge.add_mine_as_alternative(result, index, party=party)
+        if len(after.conflicts) < len(result.conflicts):
+            added.add(index)
+        result = after
+    return MergeScreen(
+        current=current,
+        base_version=base_version,
+        base=base,
+        yours=yours,
+        result=result,
+        items=[
+            {"index": index, "conflict": conflict, "added": index in added}
+            for index, conflict in enumerate(conflicts)
+        ],
+        alternatives=sorted(added),
+        party=party,
+        note=note,
+    )
+
+
 class ProvisionEditView(ProvisionMixin, View):
     """Edit the text. A stale version shows the conflict screen; what the user typed is never lost."""
 
@@ -174,8 +279,11 @@ class ProvisionEditView(ProvisionMixin, View):
     def post(self, request, pk):
         form = ProvisionEditForm(request.POST, provision=self.provision)
         if not form.is_valid():
-            return self.render(form, status=400)
+            return self.render(form, status=400, merge=self.merge_kept(form))
         data = form.cleaned_data
+        action = request.POST.get("merge_action", "")
+        if action and data["base_version"] is not None:
+            return self.rebuild_merge(form, action)
         changes = {"heading": data["heading"], "body": data["body"]}
         if set(data["minerals"]) != set(self.provision.minerals.all()):
             changes["minerals"] = data["minerals"]  # only then does the history say so
@@ -190,33 +298,104 @@ class ProvisionEditView(ProvisionMixin, View):
         except services.VersionConflict as conflict:
             return self.render_conflict(form, conflict)
         except services.NegotiationRuleViolation as refusal:
-            # Nothing saved; the text stays in the editor beside what the rules refused.
-            return self.render(form, status=403, rule_violations=refusal.changes)
+            # Nothing saved; the text stays in the editor beside what the rules refused (a merged
+            # text too: the rules apply to a merge as to any edit).
+            return self.render(
+                form, status=403, rule_violations=refusal.changes, merge=self.merge_kept(form)
+            )
         except services.InvalidBracketText as error:
             add_service_error(form, error)
-            return self.render(form, status=400, bracket_errors=error.bracket_errors)
+            return self.render(
+                form,
+                status=400,
+                bracket_errors=error.bracket_errors,
+                merge=self.merge_kept(form),
+            )
         except ValidationError as error:
             add_service_error(form, error)
-            return self.render(form, status=400)
+            return self.render(form, status=400, merge=self.merge_kept(form))
         messages.success(request, f"Saved Article {saved.number} as version {saved.version}.")
         return redirect_to_detail(request, saved)
 
     def render_conflict(self, form, conflict: services.VersionConflict):
-        current = conflict.current
-        # Keep the user's text and reason; arm the form with the current version so that saving
-        # again is a deliberate choice to replace what the other delegate saved.
-        reapply = ProvisionEditForm(
-            provision=self.provision,
-            initial={**form.cleaned_data, "version": current.version},
+        """The three-way merge of the version the user started from, the current one and the
+        user's text, in the editor armed with the current version: saving it is a deliberate
+        choice, and what either side wrote is shown."""
+        data = form.cleaned_data
+        screen = merge_screen(
+            conflict.current,
+            base_version=data["version"],
+            yours=data["body"],
+            alternatives=(),
+            party=self.actor.party.code if self.actor.party else None,
         )
-        ops = diff.diff_text(form.cleaned_data["body"], current.body)
         return self.render(
-            reapply,
-            status=409,
-            conflict=conflict,
-            current=current,
-            current_text=rendered_text(current.body),
-            conflict_diff=mark_safe(diff.render_inline_html(ops)),
+            self.merged_form(data, screen), status=409, conflict=conflict, merge=screen
+        )
+
+    def rebuild_merge(self, form, action: str):
+        """A button on the conflict screen: add (or take out) the user's words as their party's
+        alternative at one conflict, or at all of them. Nothing is saved."""
+        data = form.cleaned_data
+        chosen = set(data["alternatives"])
+        kind, _, index = action.partition(":")
+        if kind == "add" and index.isdigit():
+            chosen.add(int(index))
+        elif kind == "undo" and index.isdigit():
+            chosen.discard(int(index))
+        elif kind != "add-all":
+            form.add_error(None, f"Unknown conflict screen action {action!r}.")
+            return self.render(form, status=400, merge=self.merge_kept(form))
+        screen = self.merge_again(data, alternatives=chosen, add_all=kind == "add-all")
+        return self.render(self.merged_form(data, screen), merge=screen)
+
+    def merge_again(self, data: dict, *, alternatives, add_all: bool = False) -> "MergeScreen":
+        """The merge the conflict screen showed, with the alternatives now chosen; or, if the
+        provision was saved again since, the merge with that version (choices start afresh)."""
+        note = ""
+        if data["version"] != self.provision.version:
+            alternatives, add_all = (), False
+            note = (
+                f"Version {self.provision.version} was saved meanwhile; the merge below includes "
+                "it. Choose again where to add your words."
+            )
+        return merge_screen(
+            self.provision,
+            base_version=data["base_version"],
+            yours=data["yours"],
+            alternatives=alternatives,
+            add_all=add_all,
+            party=self.actor.party.code if self.actor.party else None,
+            note=note,
+        )
+
+    def merged_form(self, data: dict, screen: "MergeScreen") -> ProvisionEditForm:
+        """The editor holding the merge, armed with the current version. Heading and minerals
+        merge too: what the user left as it was takes the current value."""
+        initial = {
+            **data,
+            "body": screen.text,
+            "version": screen.current.version,
+            "base_version": screen.base_version,
+            "yours": screen.yours,
+            "alternatives": ",".join(map(str, screen.alternatives)),
+        }
+        if screen.base is not None:
+            if data["heading"] == screen.base.heading:
+                initial["heading"] = screen.current.heading
+            base_minerals = screen.base_minerals
+            if base_minerals is not None and {m.pk for m in data["minerals"]} == base_minerals:
+                initial["minerals"] = list(screen.current.minerals.all())
+        return ProvisionEditForm(provision=self.provision, initial=initial)
+
+    def merge_kept(self, form) -> "MergeScreen | None":
+        """The conflict screen again around a form sent from it that was refused (its text as
+        sent stays in the editor)."""
+        data = getattr(form, "cleaned_data", {})
+        if data.get("base_version") is None or "yours" not in data:
+            return None
+        return self.merge_again(
+            {"version": data.get("version"), **data}, alternatives=data.get("alternatives", ())
         )
 
     def render(self, form, status: int = 200, **extra):
