@@ -3,8 +3,18 @@ from django.contrib import admin
 from parties.access import actor_for
 from provisions.admin import ViewOnlyAdminMixin, ViewOnlyHistoryAdmin
 
-from .models import ActionItem, Comment, Notification, Position, Round, Watch
-from .selectors import comment_list_for
+from .models import (
+    ActionItem,
+    Comment,
+    Consent,
+    Notification,
+    Position,
+    Proposal,
+    Resolution,
+    Round,
+    Watch,
+)
+from .selectors import comment_list_for, proposal_list_for
 
 
 @admin.register(Round)
@@ -59,3 +69,27 @@ class NotificationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(recipient=request.user)
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """A draft proposal is its delegation's own: the admin shows what the user could read in the
+    application, and leaves out the history pages (a draft's earlier rows are the delegation's)."""
+
+    list_display = ["__str__", "party", "state", "created_at"]
+    list_filter = ["state", "party"]
+
+    def get_queryset(self, request):
+        return proposal_list_for(actor_for(request.user))
+
+
+@admin.register(Resolution)
+class ResolutionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "party", "state", "base_version", "created_at"]
+    list_filter = ["state"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["resolution", "party", "answer", "meeting", "created_at"]
+    list_filter = ["answer", "party"]

@@ -151,3 +151,22 @@ def test_a_mineral_any_version_covered_cannot_be_deleted(world, staff_client, ma
     deleted = staff_client.post(f"/admin/agreement/mineral/{unused.pk}/delete/", {"post": "yes"})
     assert deleted.status_code == 302
     assert not type(unused).objects.filter(pk=unused.pk).exists()
+
+
+def test_admin_never_shows_a_draft_proposal_to_the_secretariat(world, staff_client, make_provision):
+    from negotiations.services import proposal_create
+
+    provision = make_provision("Prices [US: 60] days.")
+    draft = proposal_create(
+        actor=actor_for(world.user("EU", "negotiator")),
+        provision=provision,
+        base_version=provision.version,
+        body="Prices [US: 60][EU: EU-only draft wording] days.",
+    )
+    listing = staff_client.get("/admin/negotiations/proposal/")
+    assert listing.status_code == 200
+    assert b"EU-only draft wording" not in listing.content
+    assert staff_client.get(f"/admin/negotiations/proposal/{draft.pk}/change/").status_code in (
+        302,
+        404,
+    )
