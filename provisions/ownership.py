@@ -176,7 +176,7 @@ class _Layout:
                 if kind == "text":
                     start = offset
                     offset = self._add(offset, len(node.raw), _TEXT, inner)
-                    words = sum(not c.isspace() for c in self.text[start:offset])
+                    words = _non_space(self.text[start:offset])
                     if inner != _TOP:
                         self.groups[inner].words += words
                 elif kind == "open":
@@ -821,7 +821,11 @@ class _Classifier:
 
 
 def _words(text: str, piece: _Segment) -> int:
-    return sum(not char.isspace() for char in text[piece.start : piece.end])
+    return _non_space(text[piece.start : piece.end])
+
+
+def _non_space(text: str) -> int:
+    return len("".join(text.split()))
 
 
 def _codes(parties: tuple[str, ...]) -> str:
