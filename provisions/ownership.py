@@ -16,6 +16,7 @@ Pure Python, no Django.
 from __future__ import annotations
 
 import difflib
+import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
@@ -119,6 +120,7 @@ def classify(old: str, new: str, *, party: str | None, authority: Authority) -> 
 # --- Where each character stands ----------------------------------------------------------
 
 _TEXT, _MARK = "text", "mark"
+_NEWLINE = re.compile("\n")
 _TOP = -1  # not inside any group
 
 
@@ -152,7 +154,7 @@ class _Layout:
         self.segments: list[_Segment] = []
         self._build()
         self.starts = [segment.start for segment in self.segments]
-        self.line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+        self.line_starts = [0] + [match.end() for match in _NEWLINE.finditer(text)]
 
     def _add(self, start: int, length: int, role: str, group: int) -> int:
         if length:
@@ -381,19 +383,21 @@ class _Classifier:
         sides, however much of its words changed (``[EU: 80]`` to ``[EU: 95]`` rewrites the EU's
         group; it does not drop one and add another)."""
         new_starts = {info.start: index for index, info in enumerate(self.new.groups)}
+        equal = [run for run in runs if run.kind == "equal"]
+        equal_starts = [run.old for run in equal]
         self.kept_old: set[int] = set()
         self.twin_of_new: dict[int, int] = {}
         for index, info in enumerate(self.old.groups):
-            for run in runs:
-                if run.kind == "equal" and run.old <= info.start < run.old + run.length:
-                    twin = new_starts.get(info.start + run.new - run.old)
-                    # The same group keeps its sponsors, but for the actor joining or leaving.
-                    if twin is not None and not (
-                        set(info.parties) ^ set(self.new.groups[twin].parties)
-                    ) - set(self.me):
-                        self.kept_old.add(index)
-                        self.twin_of_new[twin] = index
-                    break
+            at = bisect_right(equal_starts, info.start) - 1
+            run = equal[at] if at >= 0 else None
+            if run is not None and info.start < run.old + run.length:
+                twin = new_starts.get(info.start + run.new - run.old)
+                # The same group keeps its sponsors, but for the actor joining or leaving.
+                if twin is not None and not (
+                    set(info.parties) ^ set(self.new.groups[twin].parties)
+                ) - set(self.me):
+                    self.kept_old.add(index)
+                    self.twin_of_new[twin] = index
 
     def _dropped(self, group: int) -> bool:
         info = self.old.groups[group]
