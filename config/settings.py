@@ -265,6 +265,7 @@ SPECTACULAR_SETTINGS = {
         "ProvisionStatusEnum": "provisions.models.Status",
         "ProvisionChangeKindEnum": "provisions.compare.CHANGE_KINDS",
         "PartyKindEnum": "parties.models.Party.Kind",
+        "ProposalStateEnum": "negotiations.models.Proposal.State",
     },
 }
 

@@ -1,7 +1,9 @@
 import django_filters
 from django.utils import timezone
 
-from .models import ActionItem, Notification
+from parties.models import Party
+
+from .models import ActionItem, Notification, Proposal
 
 
 class ActionItemFilter(django_filters.FilterSet):
@@ -40,3 +42,15 @@ class NotificationFilter(django_filters.FilterSet):
     class Meta:
         model = Notification
         fields = ["kind", "agreement", "provision", "unread"]
+
+
+class ProposalFilter(django_filters.FilterSet):
+    """Proposal filters shared by the API and the proposals pages."""
+
+    party = django_filters.ModelChoiceFilter(
+        queryset=Party.objects.all(), to_field_name="code", label="Proposing party (code)"
+    )
+
+    class Meta:
+        model = Proposal
+        fields = ["agreement", "provision", "party", "state"]

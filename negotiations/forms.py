@@ -106,3 +106,32 @@ class ResolutionAnswerForm(forms.Form):
     def __init__(self, *args, parties, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = parties
+
+
+class ProposalForm(forms.Form):
+    """A party's proposed text for a provision, written on the version it was read at."""
+
+    body = forms.CharField(
+        label="Proposed text",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text="The whole provision as your party proposes it, in bracket notation. What you "
+        "change from the version you started from is the proposal; when incorporated, it is "
+        "written in as your party's alternatives next to the language it replaces.",
+    )
+    note = forms.CharField(
+        label="Explanatory note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why your party proposes it; shared with every participant once tabled.",
+    )
+    base_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput, required=False)
+
+
+class ProposalStepForm(forms.Form):
+    """What a step on a proposal may carry: a reason (required to reject), a note for the
+    resolution that puts it to the parties, the current version the secretariat saw."""
+
+    reason = forms.CharField(label="Reason", required=False, max_length=2000)
+    note = forms.CharField(label="Note for the parties", required=False)
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput, required=False)

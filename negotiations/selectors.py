@@ -436,7 +436,11 @@ def proposal_view(actor: Actor, proposal: Proposal) -> ProposalView:
         current_body=current,
         ops_base=diff.diff_text(base or "", proposal.body),
         ops_current=diff.diff_text(current, proposal.body) if current is not None else [],
-        base_is_stale=base is not None and current is not None and base != current,
+        # A proposal that became a new provision (base 0) has no base to go stale.
+        base_is_stale=bool(proposal.base_version)
+        and base is not None
+        and current is not None
+        and base != current,
         preview=preview,
         actions=proposal_actions(actor, proposal),
         pending_resolution=_pending_acceptance(proposal)

@@ -29,3 +29,14 @@ urlpatterns = [
         name="resolution-withdraw",
     ),
 ]
+urlpatterns += [
+    path("provisions/<int:pk>/propose/", views.ProposalCreateView.as_view(), name="proposal-create"),
+    path("agreements/<int:pk>/proposals/", views.ProposalListView.as_view(), name="proposal-list"),
+    path("proposals/<int:pk>/", views.ProposalDetailView.as_view(), name="proposal-detail"),
+    path("proposals/<int:pk>/edit/", views.ProposalEditView.as_view(), name="proposal-edit"),
+    # One form post per step: table, incorporate, accept, reject, withdraw.
+    *(
+        path(f"proposals/<int:pk>/{s}/", views.ProposalStepView.as_view(step=s), name=f"proposal-{s}")
+        for s in ("table", "incorporate", "accept", "reject", "withdraw")
+    ),
+]

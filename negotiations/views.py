@@ -1,31 +1,50 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import ListView
 
 from agreement.selectors import agreement_list_for
 from config.forms import add_service_error
-from parties.access import Capability, actor_for
+from parties.access import Capability, Role, actor_for
+from provisions import diff
 from provisions.compare import summarize
 from provisions.models import Provision, Status
-from provisions.selectors import agreement_compare, provision_snapshots_as_of
-from provisions.services import InvalidBracketText
+from provisions.selectors import (
+    agreement_compare,
+    provision_get_for,
+    provision_snapshots_as_of,
+    text_check,
+)
+from provisions.services import InvalidBracketText, VersionConflict
 from provisions.views import ProvisionMixin, redirect_to_detail, rendered_text
 
 from . import services
-from .filters import ActionItemFilter
-from .forms import ResolutionAnswerForm, ResolutionProposeForm, WatchForm
+from .filters import ActionItemFilter, ProposalFilter
+from .forms import (
+    ProposalForm,
+    ProposalStepForm,
+    ResolutionAnswerForm,
+    ResolutionProposeForm,
+    WatchForm,
+)
+from .models import Proposal
 from .progress import agreement_progress
 from .selectors import (
     action_item_list_for,
     notification_list_for,
+    proposal_actions,
+    proposal_history_for,
+    proposal_list_for,
+    proposal_view,
     resolution_answers,
     resolution_list_for,
     round_list_for,
@@ -361,3 +380,255 @@ def _answer_message(resolution) -> str:
         answer.party.code for answer in resolution_answers(resolution) if answer.answer is None
     )
     return f"Consent recorded for resolution #{resolution.pk}; waiting for {waiting}."
+
+
+# --- Proposals ---------------------------------------------------------------------------------
+
+
+def _proposal_or_404(actor, pk: int):
+    """A proposal the actor may see (another delegation's draft is not found)."""
+    return get_object_or_404(proposal_list_for(actor), pk=pk)
+
+
+class ProposalCreateView(LoginRequiredMixin, View):
+    """Propose a change to a provision: an editor prefilled with its current text and a note;
+    save it as a draft (seen by your delegation only) or table it at once."""
+
+    template_name = "negotiations/proposal_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.actor = actor_for(request.user)
+        self.provision = provision_get_for(self.actor, kwargs["pk"])
+        if self.actor.party is None or self.actor.role not in {Role.LEAD, Role.NEGOTIATOR}:
+            raise PermissionDenied("A party's lead or negotiators make its proposals.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk):
+        form = ProposalForm(
+            initial={"body": self.provision.body, "base_version": self.provision.version}
+        )
+        return self.render(form)
+
+    def post(self, request, pk):
+        form = ProposalForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        data = form.cleaned_data
+        table = request.POST.get("intent") == "table"
+        try:
+            with transaction.atomic():
+                proposal = services.proposal_create(
+                    actor=self.actor,
+                    provision=self.provision,
+                    base_version=data["base_version"] or self.provision.version,
+                    body=data["body"],
+                    note=data["note"],
+                )
+                if table:
+                    proposal = services.proposal_table(actor=self.actor, proposal=proposal)
+        except InvalidBracketText as error:
+            add_service_error(form, error)
+            return self.render(form, status=400, bracket_errors=error.bracket_errors)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.render(form, status=400)
+        if table:
+            messages.success(request, f"Proposal #{proposal.pk} tabled: every participant sees it.")
+        else:
+            messages.success(
+                request, f"Proposal #{proposal.pk} saved as a draft: only your delegation sees it."
+            )
+        return redirect("negotiations:proposal-detail", proposal.pk)
+
+    def render(self, form, status: int = 200, **extra):
+        base_version = form["base_version"].value() or self.provision.version
+        context = {
+            "form": form,
+            "provision": self.provision,
+            "agreement": self.provision.agreement,
+            "base_version": base_version,
+            "check": text_check(self.provision.agreement, form["body"].value() or ""),
+            **extra,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+class ProposalEditView(LoginRequiredMixin, View):
+    """Edit your delegation's draft proposal (its text and note)."""
+
+    template_name = "negotiations/proposal_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.actor = actor_for(request.user)
+        self.proposal = _proposal_or_404(self.actor, kwargs["pk"])
+        if "edit" not in proposal_actions(self.actor, self.proposal):
+            raise PermissionDenied("Only the proposing delegation edits its proposal, as a draft.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk):
+        form = ProposalForm(
+            initial={
+                "body": self.proposal.body,
+                "note": self.proposal.note,
+                "base_version": self.proposal.base_version,
+            }
+        )
+        return self.render(form)
+
+    def post(self, request, pk):
+        form = ProposalForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        table = request.POST.get("intent") == "table"
+        try:
+            with transaction.atomic():
+                proposal = services.proposal_update(
+                    actor=self.actor,
+                    proposal=self.proposal,
+                    body=form.cleaned_data["body"],
+                    note=form.cleaned_data["note"],
+                )
+                if table:
+                    proposal = services.proposal_table(actor=self.actor, proposal=proposal)
+        except InvalidBracketText as error:
+            add_service_error(form, error)
+            return self.render(form, status=400, bracket_errors=error.bracket_errors)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.render(form, status=400)
+        except services.ProposalConflict as conflict:
+            messages.error(request, str(conflict))
+            return redirect("negotiations:proposal-detail", self.proposal.pk)
+        messages.success(
+            request,
+            f"Proposal #{proposal.pk} tabled: every participant sees it."
+            if table
+            else f"Draft proposal #{proposal.pk} saved.",
+        )
+        return redirect("negotiations:proposal-detail", proposal.pk)
+
+    def render(self, form, status: int = 200, **extra):
+        proposal = self.proposal
+        context = {
+            "form": form,
+            "proposal": proposal,
+            "provision": proposal.provision,
+            "agreement": proposal.agreement,
+            "base_version": proposal.base_version,
+            "check": text_check(proposal.agreement, form["body"].value() or ""),
+            **extra,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+class ProposalListView(LoginRequiredMixin, ListView):
+    """An agreement's proposals (tabled ones, and your delegation's drafts), newest first,
+    filtered by state, party or provision."""
+
+    template_name = "negotiations/proposal_list.html"
+    context_object_name = "proposals"
+    paginate_by = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.actor = actor_for(request.user)
+        self.agreement = get_object_or_404(agreement_list_for(self.actor), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        proposals = proposal_list_for(self.actor).filter(agreement=self.agreement)
+        self.filters = ProposalFilter(self.request.GET, queryset=proposals, request=self.request)
+        return self.filters.qs if self.filters.is_valid() else proposals.none()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            agreement=self.agreement,
+            filters=self.filters,
+            states=Proposal.State.choices,
+            state=self.request.GET.get("state", ""),
+        )
+        return context
+
+
+class ProposalDetailView(LoginRequiredMixin, View):
+    """A proposal: its text, the diff against its base and against the current text, whether
+    the base is stale and what incorporating it now would apply, its history, and the steps the
+    reader may take."""
+
+    def get(self, request, pk):
+        actor = actor_for(request.user)
+        proposal = _proposal_or_404(actor, pk)
+        view = proposal_view(actor, proposal)
+        context = {
+            "proposal": proposal,
+            "view": view,
+            "agreement": proposal.agreement,
+            "provision": proposal.provision,
+            "text": rendered_text(proposal.body),
+            "diff_base": mark_safe(diff.render_inline_html(view.ops_base)),
+            "diff_current": mark_safe(diff.render_inline_html(view.ops_current)),
+            "history": proposal_history_for(actor, proposal),
+            "step_form": ProposalStepForm(),
+        }
+        return render(request, "negotiations/proposal_detail.html", context)
+
+
+STEP_DONE = {
+    "table": "tabled: every participant sees it",
+    "incorporate": "incorporated into the text",
+    "reject": "recorded as rejected",
+    "withdraw": "withdrawn",
+}
+
+
+class ProposalStepView(LoginRequiredMixin, View):
+    """One step on a proposal (table, incorporate, accept, reject, withdraw), by form post.
+    Refused (403) for anyone the step is not for; the service checks again."""
+
+    step = ""
+
+    def post(self, request, pk):
+        actor = actor_for(request.user)
+        proposal = _proposal_or_404(actor, pk)
+        form = ProposalStepForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The form was not understood; try again.")
+            return redirect("negotiations:proposal-detail", proposal.pk)
+        data = form.cleaned_data
+        try:
+            outcome = self.take(actor, proposal, data)
+        except (services.ProposalConflict, services.ResolutionConflict) as conflict:
+            messages.error(request, str(conflict))
+        except VersionConflict as conflict:
+            messages.error(request, f"{conflict} Look at the current text, then try again.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if self.step == "accept":
+                messages.success(
+                    request,
+                    f"Proposal #{proposal.pk} is before the parties as resolution #{outcome.pk}: "
+                    "it is accepted once every participant consents.",
+                )
+                return redirect("provisions:provision-detail", proposal.provision_id)
+            messages.success(request, f"Proposal #{proposal.pk} {STEP_DONE[self.step]}.")
+        return redirect("negotiations:proposal-detail", proposal.pk)
+
+    def take(self, actor, proposal, data):
+        if self.step == "table":
+            return services.proposal_table(actor=actor, proposal=proposal)
+        if self.step == "incorporate":
+            return services.proposal_incorporate(
+                actor=actor, proposal=proposal, expected_version=data["version"]
+            )
+        if self.step == "accept":
+            return services.proposal_accept(actor=actor, proposal=proposal, note=data["note"])
+        if self.step == "reject":
+            return services.proposal_reject(actor=actor, proposal=proposal, reason=data["reason"])
+        return services.proposal_withdraw(actor=actor, proposal=proposal, reason=data["reason"])

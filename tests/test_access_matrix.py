@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from agreement.models import ExportJob
 from negotiations import services as negotiation_services
-from negotiations.models import Notification, Resolution, Watch
+from negotiations.models import Notification, Proposal, Resolution, Watch
 from parties.access import actor_for
 from tests.factories import MembershipFactory, PartyFactory
 
@@ -233,6 +233,42 @@ PAGE_ANSWER = Write(
 )
 US_PROPOSER = frozenset({"us-negotiator", "us-lead"})  # the resolution's proposing party
 
+PROPOSED = "1. The Parties [US: shall][EU: should] closely cooperate."  # a US proposal's text
+US_DRAFTS_SEEN_BY = frozenset({"us-negotiator", "us-lead", "us-reviewer"})  # the US delegation
+
+
+def _proposal(s: Scene, by: str, *, table: bool, note: str = "") -> int:
+    found = Proposal.objects.filter(party=s.users[by].membership.party, note=note).first()
+    if found is None:
+        proposer = actor_for(s.users[by])
+        found = negotiation_services.proposal_create(
+            actor=proposer,
+            provision=s.provision,
+            base_version=current_version(s),
+            body=PROPOSED,
+            note=note,
+        )
+        if table:
+            found = negotiation_services.proposal_table(actor=proposer, proposal=found)
+    return found.pk
+
+
+def us_draft(s: Scene) -> dict:
+    """A US draft proposal (its delegation's alone), with an EU draft beside it that carries the
+    EU's delegation-only marker: neither may show outside its delegation."""
+    _proposal(s, "eu-lead", table=False, note=f"{MARKER} draft")
+    return {"pk": _proposal(s, "us-negotiator", table=False, note="US draft")}
+
+
+def us_tabled(s: Scene) -> dict:
+    """A tabled US proposal, seen by every participant."""
+    _proposal(s, "eu-lead", table=False, note=f"{MARKER} draft")
+    return {"pk": _proposal(s, "us-negotiator", table=True, note="US tabled")}
+
+
+def proposing(s: Scene) -> dict:
+    return {"body": PROPOSED, "base_version": current_version(s), "intent": "draft"}
+
 
 AGREEMENT, PROVISION = pk("agreement"), pk("provision")
 TODAY = datetime.date(2026, 11, 27).isoformat()
@@ -345,6 +381,32 @@ MATRIX: dict[str, Route] = {
     "negotiations:resolution-decline": Route(resolution, page=True, writes={"post": PAGE_ANSWER}),
     "negotiations:resolution-withdraw": Route(
         resolution, page=True, writes={"post": Write(US_PROPOSER)}
+    ),
+    "negotiations:proposal-create": Route(
+        PROVISION,
+        reads=EDITORS - STAFF,
+        page=True,
+        writes={"post": Write(EDITORS - STAFF, proposing)},
+    ),
+    "negotiations:proposal-list": Route(AGREEMENT, reads=PARTICIPANTS, page=True),
+    "negotiations:proposal-detail": Route(us_tabled, reads=PARTICIPANTS, page=True),
+    "negotiations:proposal-edit": Route(
+        us_draft, reads=US_PROPOSER, page=True, writes={"post": Write(US_PROPOSER, proposing)}
+    ),
+    "negotiations:proposal-table": Route(us_draft, page=True, writes={"post": Write(US_PROPOSER)}),
+    "negotiations:proposal-incorporate": Route(
+        us_tabled,
+        page=True,
+        writes={"post": Write(STAFF, lambda s: {"version": current_version(s)})},
+    ),
+    "negotiations:proposal-accept": Route(
+        us_tabled, page=True, writes={"post": Write(US_PROPOSER | STAFF)}
+    ),
+    "negotiations:proposal-reject": Route(
+        us_tabled, page=True, writes={"post": Write(STAFF, lambda s: {"reason": "No consensus"})}
+    ),
+    "negotiations:proposal-withdraw": Route(
+        us_tabled, page=True, writes={"post": Write(US_PROPOSER)}
     ),
     "login": Route(reads=EVERYONE),
     "logout": Route(page=True, writes={"post": Write(EVERYONE)}),
@@ -547,6 +609,33 @@ MATRIX: dict[str, Route] = {
     "resolution-consent": Route(resolution, writes={"post": ANSWER}),
     "resolution-decline": Route(resolution, writes={"post": ANSWER}),
     "resolution-withdraw": Route(resolution, writes={"post": Write(US_PROPOSER)}),
+    "proposal-list": Route(
+        reads=SIGNED_IN,
+        writes={
+            "post": Write(
+                EDITORS - STAFF,
+                lambda s: {
+                    "provision": s.provision.pk,
+                    "base_version": current_version(s),
+                    "body": PROPOSED,
+                },
+            )
+        },
+    ),
+    "proposal-detail": Route(
+        us_draft,
+        reads=US_DRAFTS_SEEN_BY,
+        writes={"patch": Write(US_PROPOSER, lambda s: {"note": "Revised"})},
+    ),
+    "proposal-table": Route(us_draft, writes={"post": Write(US_PROPOSER)}),
+    "proposal-incorporate": Route(
+        us_tabled, writes={"post": Write(STAFF, lambda s: {"version": current_version(s)})}
+    ),
+    "proposal-accept": Route(us_tabled, writes={"post": Write(US_PROPOSER | STAFF)}),
+    "proposal-reject": Route(
+        us_tabled, writes={"post": Write(STAFF, lambda s: {"reason": "No consensus"})}
+    ),
+    "proposal-withdraw": Route(us_tabled, writes={"post": Write(US_PROPOSER)}),
 }
 
 DENIED = {401, 403, 404}

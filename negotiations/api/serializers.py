@@ -3,6 +3,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agreement.models import Agreement, Chapter
 from config.serializers import ModelSerializer
 from parties.access import actor_for
 from parties.models import Party
@@ -10,7 +11,16 @@ from provisions.api.serializers import DiffOpSerializer
 from provisions.models import Provision
 from provisions.selectors import agree_state
 
-from ..models import ActionItem, Comment, Notification, Position, Resolution, Round, Watch
+from ..models import (
+    ActionItem,
+    Comment,
+    Notification,
+    Position,
+    Proposal,
+    Resolution,
+    Round,
+    Watch,
+)
 from ..selectors import resolution_answers, resolution_diff
 
 
@@ -333,3 +343,218 @@ class ResolutionConflictSerializer(serializers.Serializer):
 
 class ResolutionRefusalSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+# --- Proposals: a party's proposed text -----------------------------------------------------------
+
+
+class ProposalSerializer(ModelSerializer):
+    """A proposal as listed: who proposes what, against which version, and where it stands."""
+
+    party = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "agreement",
+            "provision",
+            "base_version",
+            "party",
+            "author",
+            "state",
+            "body",
+            "note",
+            "chapter",
+            "number",
+            "heading",
+            "category",
+            "resulting_version",
+            "created_at",
+            "tabled_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class IncorporationHunkSerializer(serializers.Serializer):
+    old = serializers.CharField(allow_blank=True, help_text="The words in the base version")
+    new = serializers.CharField(allow_blank=True, help_text="The words the proposal puts instead")
+    line = serializers.IntegerField(help_text="Where, in the base version (1-based)")
+    column = serializers.IntegerField()
+    reason = serializers.CharField(required=False, help_text="Why it does not apply")
+
+
+class IncorporationPreviewSerializer(serializers.Serializer):
+    applies = IncorporationHunkSerializer(
+        many=True, help_text="Changes that incorporating now would write into the current text"
+    )
+    skipped = IncorporationHunkSerializer(
+        many=True, help_text="Changes that no longer apply: the text changed there since the base"
+    )
+    concerned = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Parties whose groups would be bracketed or given an alternative",
+    )
+
+
+class ProposalHistorySerializer(serializers.Serializer):
+    state = serializers.CharField()
+    reason = serializers.CharField(source="history_change_reason", allow_null=True)
+    by = serializers.CharField(source="history_user.username", default=None, allow_null=True)
+    party = serializers.CharField(source="history_party", help_text="The author's party then")
+    at = serializers.DateTimeField(source="history_date")
+
+
+class ProposalDetailSerializer(ProposalSerializer):
+    """A proposal with its diff against the base and against the current text.
+
+    Built from a `negotiations.selectors.ProposalView` passed as the context's `view`.
+    """
+
+    diff_base = serializers.SerializerMethodField(
+        help_text="Word diff from the base version's text to the proposal"
+    )
+    diff_current = serializers.SerializerMethodField(
+        help_text="Word diff from the provision's current text to the proposal (empty for a "
+        "new provision not yet incorporated)"
+    )
+    base_is_stale = serializers.SerializerMethodField(
+        help_text="True when the provision's text changed since the base version: incorporating "
+        "applies the changes only where the text around them is still the same"
+    )
+    current_version = serializers.SerializerMethodField(allow_null=True)
+    incorporation = serializers.SerializerMethodField(
+        help_text="While draft or tabled: what incorporating it now would apply and skip"
+    )
+    actions = serializers.SerializerMethodField(
+        help_text="The steps you may take now: edit, table, withdraw, incorporate, reject, accept"
+    )
+    pending_resolution = serializers.SerializerMethodField(
+        help_text="The resolution putting it to the parties for acceptance, while pending"
+    )
+    history = serializers.SerializerMethodField()
+
+    class Meta(ProposalSerializer.Meta):
+        fields = [
+            *ProposalSerializer.Meta.fields,
+            "diff_base",
+            "diff_current",
+            "base_is_stale",
+            "current_version",
+            "incorporation",
+            "actions",
+            "pending_resolution",
+            "history",
+        ]
+        read_only_fields = fields
+
+    def _view(self):
+        return self.context["view_data"]
+
+    @extend_schema_field(DiffOpSerializer(many=True))
+    def get_diff_base(self, proposal):
+        return [op.as_dict() for op in self._view().ops_base]
+
+    @extend_schema_field(DiffOpSerializer(many=True))
+    def get_diff_current(self, proposal):
+        return [op.as_dict() for op in self._view().ops_current]
+
+    def get_base_is_stale(self, proposal) -> bool:
+        return self._view().base_is_stale
+
+    def get_current_version(self, proposal) -> int | None:
+        return proposal.provision.version if proposal.provision_id else None
+
+    @extend_schema_field(IncorporationPreviewSerializer(allow_null=True))
+    def get_incorporation(self, proposal):
+        preview = self._view().preview
+        if preview is None:
+            return None
+        return {
+            "applies": [hunk.as_dict() for hunk in preview.applied],
+            "skipped": [hunk.as_dict() for hunk in preview.skipped],
+            "concerned": sorted(preview.concerned),
+        }
+
+    def get_actions(self, proposal) -> list[str]:
+        return sorted(self._view().actions)
+
+    def get_pending_resolution(self, proposal) -> int | None:
+        pending = self._view().pending_resolution
+        return pending.pk if pending else None
+
+    @extend_schema_field(ProposalHistorySerializer(many=True))
+    def get_history(self, proposal):
+        return ProposalHistorySerializer(self.context["history"], many=True).data
+
+
+class ProposalCreateSerializer(serializers.Serializer):
+    """Against an existing provision: `provision` and `base_version`. For a new provision:
+    `agreement`, `chapter`, `number`, `heading` and `category`. (The service refuses, 403, a
+    party that does not take part in the provision's agreement.)"""
+
+    provision = serializers.PrimaryKeyRelatedField(
+        queryset=Provision.objects.all(), required=False, allow_null=True
+    )
+    base_version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The version of the provision the proposal is written on",
+    )
+    agreement = serializers.PrimaryKeyRelatedField(
+        queryset=Agreement.objects.all(), required=False, allow_null=True
+    )
+    body = serializers.CharField(
+        trim_whitespace=False, help_text="The proposed text, in bracket notation"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    chapter = serializers.PrimaryKeyRelatedField(
+        queryset=Chapter.objects.all(), required=False, allow_null=True
+    )
+    number = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    heading = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    category = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+
+
+class ProposalUpdateSerializer(serializers.Serializer):
+    """A draft's text and note; for a new provision, its particulars."""
+
+    body = serializers.CharField(trim_whitespace=False, required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+    chapter = serializers.PrimaryKeyRelatedField(queryset=Chapter.objects.all(), required=False)
+    number = serializers.CharField(required=False, max_length=20)
+    heading = serializers.CharField(required=False, max_length=300)
+    category = serializers.CharField(required=False, max_length=32)
+
+
+class ProposalIncorporateSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The provision's current version you saw (or send If-Match); optional",
+    )
+
+
+class ProposalAcceptSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Note on the resolution"
+    )
+
+
+class ProposalRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the proposal was rejected", max_length=2000)
+
+
+class ProposalWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ProposalConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    state = serializers.CharField(help_text="The proposal's state now")
+    skipped = IncorporationHunkSerializer(
+        many=True, help_text="Incorporation: the changes that no longer apply"
+    )

@@ -5,6 +5,7 @@ from .views import (
     CommentViewSet,
     NotificationViewSet,
     PositionViewSet,
+    ProposalViewSet,
     ResolutionViewSet,
     RoundViewSet,
     WatchViewSet,
@@ -18,4 +19,5 @@ router.register("action-items", ActionItemViewSet, basename="action-item")
 router.register("watches", WatchViewSet, basename="watch")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("resolutions", ResolutionViewSet, basename="resolution")
+router.register("proposals", ProposalViewSet, basename="proposal")
 urlpatterns = router.urls

@@ -11,12 +11,15 @@ from provisions.api.views import IF_MATCH, conflict_response, expected_version, 
 from provisions.selectors import agreement_compare, provision_version_get
 
 from .. import services
-from ..filters import ActionItemFilter, NotificationFilter
+from ..filters import ActionItemFilter, NotificationFilter, ProposalFilter
 from ..selectors import (
     action_item_list_for,
     comment_list_for,
     notification_list_for,
     position_list_for,
+    proposal_history_for,
+    proposal_list_for,
+    proposal_view,
     resolution_base_bodies,
     resolution_list_for,
     round_list_for,
@@ -32,6 +35,15 @@ from .serializers import (
     NotificationSerializer,
     PositionSerializer,
     PositionUpdateSerializer,
+    ProposalAcceptSerializer,
+    ProposalConflictSerializer,
+    ProposalCreateSerializer,
+    ProposalDetailSerializer,
+    ProposalIncorporateSerializer,
+    ProposalRejectSerializer,
+    ProposalSerializer,
+    ProposalUpdateSerializer,
+    ProposalWithdrawSerializer,
     ResolutionAnswerRequestSerializer,
     ResolutionConflictSerializer,
     ResolutionCreateSerializer,
@@ -468,3 +480,291 @@ class ResolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         except services.ResolutionConflict as conflict:
             return self._conflict(conflict)
         return Response(self._data(self._fresh(resolution)))
+
+
+# --- Proposals: a party's proposed text ---------------------------------------------------------
+
+PROPOSAL_NOT_FOUND = OpenApiResponse(
+    description="No such proposal for you: another delegation's draft is not shown to anyone "
+    "outside it (the secretariat included)"
+)
+PROPOSAL_REFUSED = OpenApiResponse(
+    ResolutionRefusalSerializer,
+    description="Your role or party may not take this step (who may: see the endpoint)",
+)
+PROPOSAL_CONFLICT = OpenApiResponse(
+    ProposalConflictSerializer,
+    description="The proposal is not in a state that allows this step (e.g. not tabled, or "
+    "before the parties in a pending resolution)",
+)
+
+
+READ_ONLY_ANSWERS = {
+    403: OpenApiResponse(description="Not signed in"),
+    409: OpenApiResponse(description="Never: reading changes nothing"),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: ProposalSerializer(many=True),
+            400: OpenApiResponse(
+                description="A filter value that is not valid (e.g. an unknown state or party)"
+            ),
+            404: OpenApiResponse(description="A page number past the last page"),
+            **READ_ONLY_ANSWERS,
+        },
+    ),
+    retrieve=extend_schema(
+        responses={
+            200: ProposalDetailSerializer,
+            400: OpenApiResponse(description="Never: the proposal is named by its id alone"),
+            404: PROPOSAL_NOT_FOUND,
+            **READ_ONLY_ANSWERS,
+        }
+    ),
+)
+class ProposalViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Textual proposals: a party's proposed text for a provision (against a version of it) or for
+    a new provision, with a note. Draft (its delegation only) → tabled (every participant) →
+    incorporated (the secretariat writes it in as the party's alternatives), accepted (by
+    consensus, through a resolution), rejected or withdrawn."""
+
+    serializer_class = ProposalSerializer
+    filterset_class = ProposalFilter
+    search_fields = ["body", "note", "heading"]
+    ordering_fields = ["created_at", "tabled_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return proposal_list_for(actor_for(self.request.user))
+
+    def _detail(self, proposal) -> dict:
+        actor = actor_for(self.request.user)
+        proposal = self.get_queryset().get(pk=proposal.pk)
+        context = {
+            **self.get_serializer_context(),
+            "view_data": proposal_view(actor, proposal),
+            "history": proposal_history_for(actor, proposal),
+        }
+        return ProposalDetailSerializer(proposal, context=context).data
+
+    def _conflict(self, message: str, proposal, skipped=()) -> Response:
+        proposal.refresh_from_db(fields=["state"])
+        return Response(
+            {
+                "detail": message,
+                "state": proposal.state,
+                "skipped": [hunk.as_dict() for hunk in skipped],
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._detail(self.get_object()))
+
+    @extend_schema(
+        request=ProposalCreateSerializer,
+        responses={
+            201: ProposalDetailSerializer,
+            400: OpenApiResponse(
+                description="Invalid input, named by field: an unknown provision, agreement or "
+                "chapter; a `base_version` the provision does not have (proposals are written "
+                "against a version that exists); broken bracket text (`bracket_errors` with "
+                "line and column); a text that changes nothing; a new provision without chapter, "
+                "number, heading or category, or with a number already used; an agreed or "
+                "withdrawn provision"
+            ),
+            403: OpenApiResponse(
+                ResolutionRefusalSerializer,
+                description="Not a lead or negotiator of a participating party (the secretariat "
+                "and observers propose nothing); a new provision's text naming another party "
+                "(`negotiation_rules`)",
+            ),
+            404: OpenApiResponse(description="Never: unknown references are 400"),
+            409: OpenApiResponse(description="Never on creation"),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """Draft a proposal in your party's name: `provision` and `base_version` for a change to
+        an existing provision (its text at that version is what the proposal changes), or
+        `agreement`, `chapter`, `number`, `heading` and `category` for a new provision. Only
+        your delegation sees it until you table it."""
+        actor = actor_for(request.user)
+        serializer = ProposalCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        proposal = services.proposal_create(actor=actor, **serializer.validated_data)
+        return Response(self._detail(proposal), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ProposalUpdateSerializer,
+        responses={
+            200: ProposalDetailSerializer,
+            400: OpenApiResponse(
+                description="Invalid input, named by field (as on creation); particulars of a "
+                "new provision on a proposal for an existing one"
+            ),
+            403: PROPOSAL_REFUSED,
+            404: PROPOSAL_NOT_FOUND,
+            409: PROPOSAL_CONFLICT,
+        },
+    )
+    def partial_update(self, request, *args, **kwargs):
+        """Edit your delegation's draft (lead or negotiator): text, note, and a new provision's
+        particulars. Once tabled a proposal no longer changes (409)."""
+        proposal = self.get_object()
+        actor = actor_for(request.user)
+        serializer = ProposalUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            proposal = services.proposal_update(
+                actor=actor, proposal=proposal, **serializer.validated_data
+            )
+        except services.ProposalConflict as conflict:
+            return self._conflict(str(conflict), proposal)
+        return Response(self._detail(proposal))
+
+    def _step(self, request, service, **arguments) -> Response:
+        proposal = self.get_object()
+        try:
+            proposal = service(actor=actor_for(request.user), proposal=proposal, **arguments)
+        except services.ProposalConflict as conflict:
+            return self._conflict(str(conflict), proposal, conflict.skipped)
+        return Response(self._detail(proposal))
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ProposalDetailSerializer,
+            400: OpenApiResponse(
+                description="The proposal no longer holds: its base version or its provision's "
+                "text changed so that it changes nothing, or the provision was agreed meanwhile"
+            ),
+            403: PROPOSAL_REFUSED,
+            404: PROPOSAL_NOT_FOUND,
+            409: PROPOSAL_CONFLICT,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def table(self, request, pk=None):
+        """Table your delegation's draft (lead or negotiator): every participant now sees it, and
+        the parties whose language it changes are told (every participant, when it changes common
+        text or proposes a new provision)."""
+        return self._step(request, services.proposal_table)
+
+    @extend_schema(
+        request=ProposalIncorporateSerializer,
+        parameters=[IF_MATCH],
+        responses={
+            200: ProposalDetailSerializer,
+            400: OpenApiResponse(
+                description="Invalid input: a malformed If-Match or `version`; the provision is "
+                "agreed or withdrawn; a new provision's number is taken"
+            ),
+            403: PROPOSAL_REFUSED,
+            404: PROPOSAL_NOT_FOUND,
+            409: OpenApiResponse(
+                ProposalConflictSerializer,
+                description="Not tabled; nothing of it applies to the current text (`skipped` "
+                "lists every change and why); or `version` is not the provision's current "
+                "version (then the answer is the provision's conflict: `current_version`)",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def incorporate(self, request, pk=None):
+        """The secretariat writes a tabled proposal into the provision's current text as the
+        proposing party's alternatives, next to the language it replaces (which stays, bracketed,
+        with its own attribution): one new version whose history names the proposal. A stale
+        base is applied where the text around each change is still the same; the rest is
+        reported. A proposed new provision becomes that provision."""
+        serializer = ProposalIncorporateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = parse_if_match(request.headers.get("If-Match"))
+        if version is None:
+            version = serializer.validated_data.get("version")
+        try:
+            return self._step(request, services.proposal_incorporate, expected_version=version)
+        except services.VersionConflict as conflict:
+            return conflict_response(conflict)
+
+    @extend_schema(
+        request=ProposalAcceptSerializer,
+        responses={
+            201: ResolutionSerializer,
+            400: OpenApiResponse(description="The provision is agreed or withdrawn"),
+            403: PROPOSAL_REFUSED,
+            404: PROPOSAL_NOT_FOUND,
+            409: OpenApiResponse(
+                ProposalConflictSerializer,
+                description="Not tabled; already before the parties; a proposed new provision "
+                "(incorporate it instead); or the text changed since the proposal's base version "
+                "(parties consent to one exact text: incorporate it, or table it again)",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Put a tabled proposal to every participant for acceptance as common text (the
+        proposing delegation or the secretariat): the answer is the resolution, which takes
+        effect, making the proposal `accepted`, once every participant has consented on the
+        current version (`/api/v1/resolutions/{id}/consent/`)."""
+        proposal = self.get_object()
+        serializer = ProposalAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            resolution = services.proposal_accept(
+                actor=actor_for(request.user), proposal=proposal, **serializer.validated_data
+            )
+        except services.ProposalConflict as conflict:
+            return self._conflict(str(conflict), proposal)
+        except services.ResolutionConflict as conflict:
+            return self._conflict(str(conflict), proposal)
+        resolution = resolution_list_for(actor_for(request.user)).get(pk=resolution.pk)
+        context = {
+            **self.get_serializer_context(),
+            "base_bodies": resolution_base_bodies([resolution]),
+        }
+        return Response(
+            ResolutionSerializer(resolution, context=context).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=ProposalRejectSerializer,
+        responses={
+            200: ProposalDetailSerializer,
+            400: OpenApiResponse(description="No `reason`"),
+            403: PROPOSAL_REFUSED,
+            404: PROPOSAL_NOT_FOUND,
+            409: PROPOSAL_CONFLICT,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """The secretariat records that a tabled proposal was rejected, and why."""
+        serializer = ProposalRejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._step(request, services.proposal_reject, **serializer.validated_data)
+
+    @extend_schema(
+        request=ProposalWithdrawSerializer,
+        responses={
+            200: ProposalDetailSerializer,
+            400: OpenApiResponse(description="A `reason` too long"),
+            403: PROPOSAL_REFUSED,
+            404: PROPOSAL_NOT_FOUND,
+            409: PROPOSAL_CONFLICT,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Your delegation (lead or negotiator) withdraws its draft or tabled proposal."""
+        serializer = ProposalWithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._step(request, services.proposal_withdraw, **serializer.validated_data)
