@@ -19,16 +19,17 @@ from .schema import (
     INT,
     MOMENT,
     PARTY,
+    PROPOSAL,
     PROVISION,
     READABLE_VERSIONS,
     ROUND,
-    SECTIONS,
     STRINGS,
     TEXT,
     USER,
     ArchiveError,
     Field,
     count_records,
+    sections_of,
 )
 
 
@@ -59,9 +60,10 @@ def check_header(document: Any) -> None:
             f"archive version {document.get('version')!r} is not supported; "
             f"this program reads versions {', '.join(map(str, READABLE_VERSIONS))}"
         )
-    check_keys(document, "(top level)", required=HEADER + SECTIONS)
+    version = document["version"]
+    check_keys(document, "(top level)", required=HEADER + sections_of(version))
     counts = Node(document, "").child("counts")
-    expected = _count_sections(document)
+    expected = _count_sections(document, version)
     check_keys(counts.data, counts.path, required=expected)
     for kind, number in expected.items():
         if counts.value(Field(kind, INT)) != number:
@@ -72,36 +74,69 @@ def check_header(document: Any) -> None:
 
 
 def upgrade(document: dict[str, Any]) -> None:
-    """Make a checked version 1 document say what version 2 says: in version 1, no provision
-    version recorded its minerals (`minerals` null in version 2)."""
-    if document["version"] != 1:
-        return
-    for index, provision in enumerate(document["provisions"]):
-        history = provision.get("history")
-        for row_index, row in enumerate(history if isinstance(history, list) else []):
-            if not isinstance(row, dict):
-                continue  # reported where rows are read
-            if "minerals" in row:
-                raise ArchiveError(
-                    f"provisions[{index}].history[{row_index}]: unknown key minerals "
-                    "(version 1 archives do not list a version's minerals)"
-                )
-            row["minerals"] = None
-    document["version"] = FORMAT_VERSION
+    """Make a checked document of an older version say what the current version says, one
+    version at a time. A key an older version did not have is refused, not overwritten: the file
+    is not what it says it is."""
+    if document["version"] == 1:
+        _upgrade_1_to_2(document)
+    if document["version"] == 2:
+        _upgrade_2_to_3(document)
+    assert document["version"] == FORMAT_VERSION
 
 
-def _count_sections(document: dict[str, Any]) -> dict[str, int]:
+def _upgrade_1_to_2(document: dict[str, Any]) -> None:
+    """In version 1, no provision version recorded its minerals (`minerals` null in version 2)."""
+    for node in Node(document, "").children("provisions"):
+        for row in node.children("history"):
+            _add(row, 1, "do not list a version's minerals", minerals=None)
+    document["version"] = 2
+
+
+def _upgrade_2_to_3(document: dict[str, Any]) -> None:
+    """Version 2 came before the negotiation rules: the text of each provision version is taken to
+    have changed at that version (`text_version` = `version`, so no consent predates it, as the
+    migration that added it assumed); positions were bound to no version and given in no meeting;
+    there were no proposals or resolutions."""
+    root = Node(document, "")
+    no_text_version = "do not say when the text last changed"
+    for node in root.children("provisions"):
+        # A missing or malformed version is reported as such when the record is read.
+        _add(node, 2, no_text_version, text_version=node.data.get("version"))
+        for row in node.children("history"):
+            _add(row, 2, no_text_version, text_version=row.data.get("version"))
+    for node in root.children("positions"):
+        for record in (node, *node.children("history")):
+            _add(record, 2, "do not bind positions to a version", provision_version=None)
+            _add(record, 2, "do not record meetings", meeting="")
+    document["proposals"], document["resolutions"] = [], []
+    document["version"] = 3
+    document["counts"] = count_records(document, 3)
+
+
+def _add(node: "Node", version: int, why: str, **defaults: Any) -> None:
+    """Give an older record the keys a later version added, with the value they mean there."""
+    for key, value in defaults.items():
+        if key in node.data:
+            raise ArchiveError(f"{node.path}: unknown key {key} (version {version} archives {why})")
+        node.data[key] = value
+
+
+def _count_sections(document: dict[str, Any], version: int) -> dict[str, int]:
     """Like count_records, for a document not validated yet: every section must be a list of objects."""
     root = Node(document, "")
-    for section in SECTIONS:
+    sections = sections_of(version)
+    for section in sections:
         if section == "agreement":
             root.child(section)
         else:
             root.children(section)
-    for kind in ("provisions", "positions"):
-        for node in root.children(kind):
-            node.children("history")
-    return count_records(document)
+    nested = {"provisions": "history", "positions": "history"}
+    nested |= {"proposals": "history", "resolutions": "consents"}
+    for section, key in nested.items():
+        if section in sections:
+            for node in root.children(section):
+                node.children(key)
+    return count_records(document, version)
 
 
 def _kind_of(value: Any) -> str:
@@ -167,7 +202,7 @@ class Node:
 
 # The JSON type each kind is written as; references by the type of their natural key.
 _JSON_TYPES = {TEXT: str, INT: int, BOOL: bool, MOMENT: str, DAY: str, STRINGS: list}
-_JSON_TYPES |= {PARTY: str, USER: str, PROVISION: str, CHAPTER: int, ROUND: int}
+_JSON_TYPES |= {PARTY: str, USER: str, PROVISION: str, CHAPTER: int, ROUND: int, PROPOSAL: int}
 
 
 def _decode_value(kind: str, raw: Any, where: str) -> Any:

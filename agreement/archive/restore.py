@@ -10,9 +10,10 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, transaction
+from django.core.management.color import no_style
+from django.db import DatabaseError, connection, models, transaction
 
-from negotiations.models import ActionItem, Comment, Position, Round
+from negotiations.models import ActionItem, Comment, Consent, Position, Proposal, Resolution, Round
 from parties.models import Membership, Party
 from provisions.models import HistoricalProvision, HistoricalProvisionMineral, Provision
 
@@ -24,6 +25,8 @@ from .schema import (
     CHAPTER,
     CHAPTER_FIELDS,
     COMMENT_FIELDS,
+    CONSENT_FIELDS,
+    ID_FIELDS,
     INT,
     MEMBERSHIP_FIELDS,
     MINERAL_FIELDS,
@@ -32,10 +35,14 @@ from .schema import (
     PARTY_FIELDS,
     POSITION_FIELDS,
     POSITION_HISTORY_FIELDS,
+    PROPOSAL,
+    PROPOSAL_FIELDS,
+    PROPOSAL_HISTORY_FIELDS,
     PROVISION,
     PROVISION_FIELDS,
     PROVISION_HISTORY_FIELDS,
     REFERENCES,
+    RESOLUTION_FIELDS,
     ROUND,
     ROUND_FIELDS,
     SECTIONS,
@@ -45,6 +52,7 @@ from .schema import (
     ArchiveError,
     Field,
     HistoricalPosition,
+    HistoricalProposal,
 )
 from .write import archive_document
 
@@ -120,6 +128,9 @@ class _Restore:
         self._index(ROUND, rounds)
         self._provisions({mineral.name: mineral.pk for mineral in minerals})
         self._positions()
+        self._proposals()
+        self._resolutions()
+        _continue_numbering(Proposal, Resolution)
         self._create(Comment, "comments", COMMENT_FIELDS)
         self._create(ActionItem, "action_items", ACTION_ITEM_FIELDS, in_agreement=True)
         assert self.agreement is not None
@@ -169,11 +180,16 @@ class _Restore:
         links = [
             Provision.minerals.through(provision_id=provision.pk, mineral_id=mineral_id)
             for node, provision in zip(nodes, provisions, strict=True)
-            for mineral_id in _mineral_ids(node, mineral_ids)
+            for mineral_id in _named_ids(node, "minerals", mineral_ids, "mineral", "minerals")
         ]
         Provision.minerals.through.objects.bulk_create(links)
         rows = self._history(
-            HistoricalProvision, nodes, provisions, PROVISION_HISTORY_FIELDS, extra=("minerals",)
+            HistoricalProvision,
+            nodes,
+            provisions,
+            PROVISION_HISTORY_FIELDS,
+            extra=("minerals",),
+            in_agreement=True,
         )
         # The id of the link a version row copied is not archived: the restored link's, where the
         # provision still covers that mineral, else 0 (the application never reads it).
@@ -188,7 +204,9 @@ class _Restore:
                 )
                 for row_node, row in rows
                 if row.minerals_recorded
-                for mineral_id in _mineral_ids(row_node, mineral_ids)
+                for mineral_id in _named_ids(
+                    row_node, "minerals", mineral_ids, "mineral", "minerals"
+                )
             ],
             batch_size=500,
         )
@@ -204,6 +222,52 @@ class _Restore:
         )
         self._history(HistoricalPosition, nodes, positions, POSITION_HISTORY_FIELDS)
 
+    def _proposals(self) -> None:
+        """Proposals under their own numbers, with their history."""
+        nodes = self.root.children("proposals")
+        _refuse_bad_numbers(nodes)
+        proposals = self._create(
+            Proposal,
+            "proposals",
+            ID_FIELDS + PROPOSAL_FIELDS,
+            unique=("id",),
+            nested=("history",),
+            in_agreement=True,
+        )
+        self.ids[PROPOSAL] = {proposal.pk: proposal.pk for proposal in proposals}
+        self._history(
+            HistoricalProposal, nodes, proposals, PROPOSAL_HISTORY_FIELDS, in_agreement=True
+        )
+
+    def _resolutions(self) -> None:
+        """Resolutions under their own numbers, the parties each concerns, and every answer."""
+        nodes = self.root.children("resolutions")
+        _refuse_bad_numbers(nodes)
+        resolutions = self._create(
+            Resolution,
+            "resolutions",
+            ID_FIELDS + RESOLUTION_FIELDS,
+            unique=("id",),
+            nested=("concerned", "consents"),
+        )
+        Resolution.concerned.through.objects.bulk_create(
+            [
+                Resolution.concerned.through(resolution_id=resolution.pk, party_id=party_id)
+                for node, resolution in zip(nodes, resolutions, strict=True)
+                for party_id in _named_ids(node, "concerned", self.ids[PARTY], "party", "parties")
+            ],
+            batch_size=500,
+        )
+        consents = []
+        for node, resolution in zip(nodes, resolutions, strict=True):
+            answers = node.children("consents")
+            self._refuse_duplicates(answers, ("party",))
+            for answer in answers:
+                consent = Consent(**self._values(answer, CONSENT_FIELDS), resolution=resolution)
+                self._clean(consent, answer.path)
+                consents.append(consent)
+        _insert(Consent, consents)
+
     def _history(
         self,
         model: type[models.Model],
@@ -212,6 +276,7 @@ class _Restore:
         fields: tuple[Field, ...],
         *,
         extra: tuple[str, ...] = (),
+        in_agreement: bool = False,
     ) -> list[tuple[Node, models.Model]]:
         """Historical rows of all records, written in their original order (by `seq`); answers
         each written row with its node, in that order."""
@@ -229,8 +294,9 @@ class _Restore:
                 seen.add(seq)
                 values = self._values(row_node, fields, extra=("seq", *extra))
                 row = model(**values, id=record.pk)
-                if model is HistoricalProvision:
+                if in_agreement:
                     row.agreement_id = self.agreement.pk
+                if model is HistoricalProvision:
                     row.minerals_recorded = row_node.data["minerals"] is not None
                 self._clean(row, row_node.path)
                 rows.append((seq, row_node, row))
@@ -315,16 +381,35 @@ class _Restore:
             raise ArchiveError(f"{where}: {problems}") from None
 
 
-def _mineral_ids(node: Node, mineral_ids: dict[str, int]) -> list[int]:
-    """The ids of the minerals a node lists by name under `minerals`: each once, each in the file."""
-    names = node.value(Field("minerals", STRINGS))
-    where = node.where("minerals")
+def _named_ids(node: Node, key: str, ids: dict[str, int], kind: str, section: str) -> list[int]:
+    """The ids of the records a node lists by name under `key` (minerals, parties): each once,
+    each in the file's `section`."""
+    names = node.value(Field(key, STRINGS))
+    where = node.where(key)
     for name in names:
-        if name not in mineral_ids:
-            raise ArchiveError(f"{where}: no mineral {name!r} in minerals")
+        if name not in ids:
+            raise ArchiveError(f"{where}: no {kind} {name!r} in {section}")
     if len(set(names)) != len(names):
-        raise ArchiveError(f"{where}: a mineral is named twice")
-    return [mineral_ids[name] for name in names]
+        raise ArchiveError(f"{where}: a {kind} is named twice")
+    return [ids[name] for name in names]
+
+
+def _refuse_bad_numbers(nodes: list[Node]) -> None:
+    """A proposal's or resolution's number is its id: a whole number from 1 up."""
+    for node in nodes:
+        number = node.value(ID_FIELDS[0])
+        if number < 1:
+            raise ArchiveError(f"{node.where('id')}: a number from 1 up, found {number}")
+
+
+def _continue_numbering(*models_numbered: type[models.Model]) -> None:
+    """Records restored under their own numbers: the next one created continues after the
+    highest (PostgreSQL's sequences do not follow explicit ids; SQLite's do, and needs nothing)."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models_numbered))
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
 
 
 def _insert(model: type[models.Model], objects: list[models.Model]) -> None:

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from negotiations.models import Comment, Position
+from negotiations.models import Comment, Consent, Position, Resolution
 from parties.models import Membership, Party
 from provisions.models import HistoricalProvision, HistoricalProvisionMineral
 
@@ -23,9 +23,11 @@ from .schema import (
     CHAPTER,
     CHAPTER_FIELDS,
     COMMENT_FIELDS,
+    CONSENT_FIELDS,
     DAY,
     FORMAT_NAME,
     FORMAT_VERSION,
+    ID_FIELDS,
     MEMBERSHIP_FIELDS,
     MINERAL,
     MINERAL_FIELDS,
@@ -35,10 +37,14 @@ from .schema import (
     PARTY_FIELDS,
     POSITION_FIELDS,
     POSITION_HISTORY_FIELDS,
+    PROPOSAL,
+    PROPOSAL_FIELDS,
+    PROPOSAL_HISTORY_FIELDS,
     PROVISION,
     PROVISION_FIELDS,
     PROVISION_HISTORY_FIELDS,
     REFERENCES,
+    RESOLUTION_FIELDS,
     ROUND,
     ROUND_FIELDS,
     USER,
@@ -46,6 +52,7 @@ from .schema import (
     ArchiveError,
     Field,
     HistoricalPosition,
+    HistoricalProposal,
     count_records,
 )
 
@@ -84,6 +91,8 @@ def archive_document(agreement: Agreement) -> dict[str, Any]:
             "rounds": _encode_all(agreement.rounds.order_by("number"), ROUND_FIELDS, keys),
             "provisions": _provisions(agreement, keys),
             "positions": _positions(agreement, keys),
+            "proposals": _proposals(agreement, keys),
+            "resolutions": _resolutions(agreement, keys),
             "comments": _encode_all(
                 Comment.objects.filter(provision__agreement=agreement).order_by("id"),
                 COMMENT_FIELDS,
@@ -135,6 +144,7 @@ class _Keys:
                 PROVISION: dict(agreement.provisions.values_list("id", "number")),
                 ROUND: dict(agreement.rounds.values_list("id", "number")),
                 MINERAL: dict(agreement.minerals.values_list("id", "name")),
+                PROPOSAL: dict(agreement.proposals.values_list("id", "id")),
             }
         )
 
@@ -250,6 +260,47 @@ def _positions(agreement: Agreement, keys: _Keys) -> list[dict]:
     return [
         {**_encode(position, POSITION_FIELDS, keys), "history": history.get(position.pk, [])}
         for position in current
+    ]
+
+
+def _proposals(agreement: Agreement, keys: _Keys) -> list[dict]:
+    current = agreement.proposals.order_by("id")
+    ids = current.values("id")
+    _refuse_orphans(
+        HistoricalProposal.objects.filter(agreement=agreement).exclude(id__in=ids), "proposal"
+    )
+    history = _history_by_record(
+        HistoricalProposal.objects.filter(id__in=ids), PROPOSAL_HISTORY_FIELDS, keys
+    )
+    return [
+        {
+            **_encode(proposal, ID_FIELDS + PROPOSAL_FIELDS, keys),
+            "history": history.get(proposal.pk, []),
+        }
+        for proposal in current
+    ]
+
+
+def _resolutions(agreement: Agreement, keys: _Keys) -> list[dict]:
+    """Resolutions by number, each with the parties whose consent it needs and every answer."""
+    current = Resolution.objects.filter(provision__agreement=agreement).order_by("id")
+    concerned: dict[int, list[str]] = {}
+    links = Resolution.concerned.through.objects.filter(resolution__in=current)
+    for resolution_id, party_id in links.values_list("resolution_id", "party_id"):
+        concerned.setdefault(resolution_id, []).append(keys.key(PARTY, party_id))
+    consents: dict[int, list[dict]] = {}
+    answers = Consent.objects.filter(resolution__in=current).order_by("party__code", "id")
+    for consent in answers:
+        consents.setdefault(consent.resolution_id, []).append(
+            _encode(consent, CONSENT_FIELDS, keys)
+        )
+    return [
+        {
+            **_encode(resolution, ID_FIELDS + RESOLUTION_FIELDS, keys),
+            "concerned": sorted(concerned.get(resolution.pk, [])),
+            "consents": consents.get(resolution.pk, []),
+        }
+        for resolution in current
     ]
 
 

@@ -15,9 +15,10 @@ from agreement.models import Agreement
 class Command(BaseCommand):
     help = (
         "Write one agreement to a gzip-compressed JSON archive: its parties, delegations and their "
-        "users (never passwords), chapters, minerals, rounds, provisions, positions, comments and "
-        "action items, with every historical version of provisions and positions (date, author, "
-        "reason, party; for provisions, the minerals each version covered). Not archived: export "
+        "users (never passwords), chapters, minerals, rounds, provisions, positions, proposals, "
+        "resolutions with their consents, comments and action items, with every historical "
+        "version of provisions, positions and proposals (date, author, reason, party; for "
+        "provisions, the minerals each version covered). Not archived: export "
         "jobs and their files, watches, notifications. "
         "The file holds every delegation's internal notes and delegation-only comments: "
         "handle it as restricted. Restore it with restore_agreement."
