@@ -14,7 +14,7 @@ from parties import services as party_services
 from parties.access import Actor, actor_for
 from parties.models import Party
 from provisions import services as provision_services
-from provisions.models import Provision
+from provisions.models import AGREED_STATUSES, Provision
 
 from . import demo_content as content
 from . import services
@@ -107,8 +107,29 @@ def _walk_statuses(provision: Provision, lead: Actor) -> None:
         if provision.number in content.UNDER_NEGOTIATION:
             statuses.append("under_negotiation")
     for status in statuses:
+        if status in AGREED_STATUSES:
+            _agree_by_every_participant(provision)
         provision = provision_services.provision_set_status(
             actor=lead, provision=provision, status=status
+        )
+
+
+def _agree_by_every_participant(provision: Provision) -> None:
+    """Consensus to agree: each participant's lead agrees the text as it stands."""
+    participants = provision.agreement.participations.filter(
+        standing=Participation.Standing.PARTICIPANT
+    ).select_related("party")
+    for participation in participants:
+        party = participation.party
+        position = Position.objects.filter(provision=provision, party=party).first()
+        if position is not None and position.stance == Position.Stance.AGREE:
+            continue
+        negotiation_services.position_record(
+            actor=_lead(party.code),
+            provision=provision,
+            party=party,
+            stance=Position.Stance.AGREE,
+            seen_version=provision.version,
         )
 
 

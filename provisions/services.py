@@ -155,10 +155,37 @@ def provision_check_ownership(*, actor: Actor, old: str, new: str, provision: Pr
     """
     authority = _authority(actor, provision)
     party = None if authority == ownership.Authority.CHAIR else actor.party.code
+    # A browser's form sends CRLF line ends: they are not a change of anyone's words.
+    old, new = old.replace("\r\n", "\n"), new.replace("\r\n", "\n")
     classification = ownership.classify(old, new, party=party, authority=authority)
     if not classification.allowed:
         raise NegotiationRuleViolation([*classification.refused, *classification.needs_consent])
     return classification
+
+
+PARTICULARS = ("heading", "category", "chapter", "number", "order")
+
+
+def _particulars_changed(current: Provision, changes: dict, minerals) -> list[str]:
+    """The particulars (heading, placement, category, minerals) a change really alters."""
+    changed = [f for f in PARTICULARS if f in changes and getattr(current, f) != changes[f]]
+    if minerals is not None and {m.pk for m in minerals} != set(
+        current.minerals.values_list("pk", flat=True)
+    ):
+        changed.append("minerals")
+    return changed
+
+
+def _particulars_refusal(current: Provision, fields: list[str]) -> ownership.Change:
+    return ownership.Change(
+        verdict=ownership.Verdict.PROPOSAL,
+        kind="particulars",
+        parties=(),
+        line=0,
+        column=0,
+        message=f"The {', '.join(fields)} of Article {current.number} are common to all parties "
+        "once it is tabled: the secretariat changes them, or submit a proposal.",
+    )
 
 
 def _check_belongs_to(agreement: Agreement, *, chapter: Chapter | None, minerals) -> None:
@@ -301,15 +328,21 @@ def provision_update(
                 f"Provision {current.number} is {current.get_status_display().lower()}: "
                 "reopen it before editing its text."
             )
-        if "body" in changes and changes["body"] != current.body:
-            # Against the claimed version, which is the one the caller based the change on.
+        # Checked against the claimed version, which is the one the caller based the change on.
+        authority = _authority(actor, current)
+        particulars = _particulars_changed(current, changes, minerals)
+        if particulars and authority == ownership.Authority.PARTY:
+            raise NegotiationRuleViolation([_particulars_refusal(current, particulars)])
+        body_changed = "body" in changes and changes["body"] != current.body
+        if body_changed:
             provision_check_ownership(
                 actor=actor, old=current.body, new=changes["body"], provision=current
             )
-            if _authority(actor, current) == ownership.Authority.CHAIR and not reason.strip():
-                raise ValidationError(
-                    {"reason": "The secretariat gives a reason for every change to the text."}
-                )
+        chair_edits = (body_changed or particulars) and authority == ownership.Authority.CHAIR
+        if chair_edits and not reason.strip():
+            raise ValidationError(
+                {"reason": "The secretariat gives a reason for every change to the text."}
+            )
         text_changed = any(
             getattr(current, field) != changes[field] for field in TEXT_FIELDS & changes.keys()
         ) or (

@@ -299,9 +299,10 @@ class ProvisionEditView(ProvisionMixin, View):
             return self.render_conflict(form, conflict)
         except services.NegotiationRuleViolation as refusal:
             # Nothing saved; the text stays in the editor beside what the rules refused (a merged
-            # text too: the rules apply to a merge as to any edit).
+            # text too: the rules apply to a merge as to any edit). 409, as the edit conflicts
+            # with the text's owners, so that htmx shows the answer in place like a stale edit.
             return self.render(
-                form, status=403, rule_violations=refusal.changes, merge=self.merge_kept(form)
+                form, status=409, rule_violations=refusal.changes, merge=self.merge_kept(form)
             )
         except services.InvalidBracketText as error:
             add_service_error(form, error)

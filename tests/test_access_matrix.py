@@ -303,7 +303,12 @@ MATRIX: dict[str, Route] = {
         writes={
             "post": Write(
                 EDITORS,
-                lambda s: {"heading": "Prices", "body": "New text.", "version": 1},
+                lambda s: {
+                    "heading": s.provision.heading,
+                    "minerals": [m.pk for m in s.provision.minerals.all()],
+                    "body": "New text.",
+                    "version": 1,
+                },
                 also_sent_by=own_edits(),
             )
         },

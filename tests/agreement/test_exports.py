@@ -40,7 +40,7 @@ def closed_round(world, secretariat, make_provision):
     make_provision("Offtake agreements are encouraged.", number="2.2", heading="Offtake")
     round_1 = round_close(actor=staff, round_=round_1)
     provision_services.provision_update(
-        actor=actor_for(world.user("EU", "negotiator")),
+        actor=actor_for(world.user("US", "negotiator")),
         provision=first,
         expected_version=1,
         body="1. The Parties [EU: should] set transparent reference prices.",
@@ -203,7 +203,7 @@ def test_redline_shows_mineral_changes_where_both_sides_recorded_them(
     from tests.factories import MineralFactory
 
     cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
-    negotiator = actor_for(world.user("EU", "negotiator"))
+    negotiator = actor_for(world.user("US", "negotiator"))
     offtake = world.agreement.provisions.get(number="2.2")
     provision_services.provision_update(
         actor=negotiator, provision=offtake, expected_version=1, minerals=[cobalt]

@@ -77,7 +77,7 @@ def test_provision_page_shows_text_history_positions_and_comments(world, client,
     assert "Pending analysis" in page and "Shared one" in page
     assert "EU-only reasoning" not in page
     assert "EU internal comment" not in page
-    assert "Created" in page  # the history row's reason
+    assert "Consolidated text tabled by the secretariat" in page  # the history row's reason
 
     client.force_login(world.user("EU", "lead"))
     page = client.get(f"/provisions/{provision.pk}/").content.decode()

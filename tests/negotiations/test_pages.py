@@ -46,7 +46,7 @@ def two_rounds(world, secretariat, make_provision):
     round_1 = round_close(actor=actor_for(secretariat), round_=round_1)
     round_2 = _round(world, secretariat, 2, "Brussels")
     provision_services.provision_update(
-        actor=actor_for(world.user("EU", "negotiator")),
+        actor=actor_for(world.user("US", "negotiator")),
         provision=first,
         expected_version=1,
         body="1. The Parties [EU: should] set transparent reference prices.",

@@ -27,7 +27,7 @@ def test_negotiator_creates_a_provision_for_their_party(world, api):
             "number": "2.7",
             "heading": "Offtake agreements",
             "category": "trade_measures",
-            "body": "The Parties [EU: shall encourage][US: may support] offtake agreements.",
+            "body": "The Parties [EU: shall encourage][may support] offtake agreements.",
             "minerals": [world.mineral.pk],
             "reason": "EU proposal",
         },

@@ -9,21 +9,22 @@ from tests.conftest import forget_minerals
 
 @pytest.fixture
 def edited(world, make_provision):
-    """A provision at version 3: created, then two edits by US and EU negotiators."""
+    """A provision at version 3: created, then the US drafts it further and the EU adds its
+    alternative (each party writes only its own language)."""
     provision = make_provision("The Parties shall cooperate on prices.")
     provision = services.provision_update(
         actor=actor_for(world.user("US", "negotiator")),
         provision=provision,
         expected_version=1,
-        body="The Parties [US: shall][EU: should] cooperate on reference prices.",
+        body="The Parties [US: shall][should] cooperate on reference prices.",
+        heading="Prices",
         reason="US draft",
     )
     return services.provision_update(
         actor=actor_for(world.user("EU", "negotiator")),
         provision=provision,
         expected_version=2,
-        body="The Parties [EU: should] cooperate on reference prices.",
-        heading="Prices",
+        body="The Parties [US: shall][should][EU: may] cooperate on reference prices.",
         reason="EU counter",
     )
 
@@ -37,7 +38,7 @@ def test_history_lists_every_version_newest_first(world, api, edited):
     assert [
         (r["version"], r["author"], r["party"], r["reason"], r["bracket_count"]) for r in rows
     ] == [
-        (3, "eu-negotiator", "EU", "EU counter", 1),
+        (3, "eu-negotiator", "EU", "EU counter", 3),
         (2, "us-negotiator", "US", "US draft", 2),
         (1, "us-negotiator", "US", "Created", 0),
     ]
@@ -47,20 +48,28 @@ def test_history_lists_every_version_newest_first(world, api, edited):
 def test_one_version_with_its_text(world, api, edited):
     client = api(world.user("US", "reviewer"))
     data = client.get(url(edited, "history/2/")).json()
-    assert data["body"] == "The Parties [US: shall][EU: should] cooperate on reference prices."
+    assert data["body"] == "The Parties [US: shall][should] cooperate on reference prices."
     assert client.get(url(edited, "history/9/")).status_code == 404
 
 
 def test_revert_creates_a_new_version_with_the_old_text(world, api, edited):
-    client = api(world.user("US", "negotiator"))
-    response = client.post(url(edited, "revert/"), {"to_version": 1}, HTTP_IF_MATCH='"3"')
+    client = api(world.user("EU", "negotiator"))  # taking back its own alternative
+    response = client.post(url(edited, "revert/"), {"to_version": 2}, HTTP_IF_MATCH='"3"')
     assert response.status_code == 200, response.json()
     assert response.json()["version"] == 4
-    assert response.json()["body"] == "The Parties shall cooperate on prices."
-    assert response.json()["heading"] == "Reference prices"
+    assert response.json()["body"] == "The Parties [US: shall][should] cooperate on reference prices."
+    assert response.json()["heading"] == "Prices"
     latest = edited.history.order_by("-version").first()
-    assert latest.history_change_reason == "Reverted to version 1"
-    assert latest.history_party == "US"
+    assert latest.history_change_reason == "Reverted to version 2"
+    assert latest.history_party == "EU"
+
+
+def test_revert_that_would_drop_another_partys_language_is_refused(world, api, edited):
+    client = api(world.user("US", "negotiator"))
+    response = client.post(url(edited, "revert/"), {"to_version": 1}, HTTP_IF_MATCH='"3"')
+    assert response.status_code == 403
+    assert "[EU: may]" in response.json()["detail"]
+    assert edited.history.count() == 3
 
 
 def test_revert_checks_the_version_and_the_target(world, api, edited):
@@ -80,11 +89,13 @@ def test_revert_checks_the_version_and_the_target(world, api, edited):
 
 def test_diff_between_versions(world, api, edited):
     data = api(world.user("US", "reviewer")).get(url(edited, "diff/?from=2&to=3")).json()
-    deleted = "".join(op["text"] for op in data["ops"] if op["op"] == "delete")
-    assert "US: shall" in deleted
-    assert all(op["op"] != "insert" for op in data["ops"])
-    assert data["fields"] == [{"field": "heading", "old": "Reference prices", "new": "Prices"}]
-    assert data["words_deleted"] >= 2
+    inserted = "".join(op["text"] for op in data["ops"] if op["op"] == "insert")
+    assert "EU: may" in inserted
+    assert all(op["op"] != "delete" for op in data["ops"])
+    assert data["fields"] == []
+    drafted = api(world.user("US", "reviewer")).get(url(edited, "diff/?from=1&to=2")).json()
+    assert drafted["fields"] == [{"field": "heading", "old": "Reference prices", "new": "Prices"}]
+    assert data["words_inserted"] >= 2
 
 
 def test_diff_defaults_to_the_last_change_and_may_run_backwards(world, api, edited):
@@ -99,14 +110,14 @@ def test_diff_defaults_to_the_last_change_and_may_run_backwards(world, api, edit
 def test_conflict_carries_a_diff_from_the_callers_text(world, api, edited):
     response = api(world.user("US", "negotiator")).patch(
         url(edited),
-        {"body": "The Parties [US: shall] cooperate on reference prices."},
+        {"body": "The Parties [US: must][should] cooperate on reference prices."},
         HTTP_IF_MATCH='"2"',
     )
     assert response.status_code == 409
     data = response.json()
-    assert data["current"]["body"] == "The Parties [EU: should] cooperate on reference prices."
-    deleted = "".join(op["text"] for op in data["diff"] if op["op"] == "delete")
-    assert "US: shall" in deleted
+    assert data["current"]["body"] == "The Parties [US: shall][should][EU: may] cooperate on reference prices."
+    inserted = "".join(op["text"] for op in data["diff"] if op["op"] == "insert")
+    assert "EU: may" in inserted
 
 
 # Minerals in history and diffs ---------------------------------------------------------------------
@@ -220,7 +231,7 @@ def test_agreement_compare_between_a_round_close_and_now(world, api, make_provis
     round_close(actor=staff, round_=round_1)
 
     services.provision_update(
-        actor=actor_for(world.user("EU", "negotiator")),
+        actor=actor_for(world.user("US", "negotiator")),
         provision=changed,
         expected_version=1,
         body="New text.",
@@ -229,7 +240,7 @@ def test_agreement_compare_between_a_round_close_and_now(world, api, make_provis
 
     other_chapter = ChapterFactory(agreement=world.agreement, number=5)
     services.provision_update(
-        actor=actor_for(world.user("EU", "negotiator")),
+        actor=actor_for(world.user("US", "negotiator")),
         provision=removed_later,
         expected_version=1,
         chapter=other_chapter,

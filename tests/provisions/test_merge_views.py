@@ -204,7 +204,7 @@ def test_a_merge_the_rules_refuse_shows_why_and_keeps_everything(world, client, 
 
     refused = resend(client, provision, page, body=by_hand)
 
-    assert refused.status_code == 403
+    assert refused.status_code == 409
     page = refused.content.decode()
     assert "You cannot make this change directly; nothing was saved" in page
     assert re.search(r"Line 1, column \d+: ", page)

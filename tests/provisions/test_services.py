@@ -227,8 +227,11 @@ def test_create_records_its_minerals_in_its_one_history_row(world, make_provisio
     assert recorded_minerals(make_provision().history.get()) == []
 
 
-def test_each_write_is_one_version_recording_the_minerals_it_left(world, make_provision, cobalt):
+def test_each_write_is_one_version_recording_the_minerals_it_left(
+    world, make_provision, cobalt, secretariat
+):
     provision = make_provision(minerals=[world.mineral])
+    chair = actor_for(secretariat)  # a tabled provision's particulars are the chair's
     negotiator, lead = (
         actor_for(world.user("US", "negotiator")),
         actor_for(world.user("US", "lead")),
@@ -242,14 +245,15 @@ def test_each_write_is_one_version_recording_the_minerals_it_left(world, make_pr
     )
     provision = services.provision_set_status(actor=lead, provision=provision, status="tabled")
     provision = services.provision_update(
-        actor=negotiator,
+        actor=chair,
         provision=provision,
         expected_version=4,
         minerals=[cobalt, world.mineral],
         heading="Both",
+        reason="Coverage as agreed in the room",
     )
     provision = services.provision_update(
-        actor=negotiator, provision=provision, expected_version=5, minerals=[]
+        actor=chair, provision=provision, expected_version=5, minerals=[], reason="No minerals"
     )
 
     assert provision.version == 6
@@ -266,8 +270,8 @@ def test_each_write_is_one_version_recording_the_minerals_it_left(world, make_pr
         "Edited minerals",
         "Edited body",
         "Status changed to tabled",
-        "Edited heading, minerals",
-        "Edited minerals",
+        "Coverage as agreed in the room",
+        "No minerals",
     ]
 
 

@@ -31,7 +31,7 @@ def test_edit_form_changes_the_covered_minerals_in_the_same_version(world, clien
     cobalt = MineralFactory(agreement=world.agreement, name="Cobalt")
     MineralFactory(agreement=AgreementFactory(), name="Tin")  # another agreement's: not offered
     provision = make_provision("Text.", minerals=[world.mineral])
-    client.force_login(world.user("EU", "negotiator"))
+    client.force_login(world.user("US", "negotiator"))  # its own draft
     url = f"/provisions/{provision.pk}/edit/"
 
     form = client.get(url).content.decode()
