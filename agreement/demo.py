@@ -253,4 +253,60 @@ def demo_load() -> DemoReport:
                 round=rounds[2],
             )
             report.count("action items")
+    if not agreement.proposals.exists():
+        _negotiate(secretariat, agreement, parties, report)
     return report
+
+
+def _negotiate(secretariat: Actor, agreement: Agreement, parties, report: DemoReport) -> None:
+    """Proposals, a resolution waiting for the EU and a consent gone stale: the rules at work."""
+    provisions = {p.number: p for p in Provision.objects.filter(agreement=agreement)}
+    for number, code, old, new, note, outcome in content.PROPOSALS:
+        provision = Provision.objects.get(pk=provisions[number].pk)
+        proposal = negotiation_services.proposal_create(
+            actor=_negotiator(code),
+            provision=provision,
+            base_version=provision.version,
+            body=provision.body.replace(old, new),
+            note=note,
+        )
+        proposal = negotiation_services.proposal_table(actor=_negotiator(code), proposal=proposal)
+        if outcome == "incorporated":
+            negotiation_services.proposal_incorporate(actor=secretariat, proposal=proposal)
+        report.count("proposals")
+
+    number, bracketed, resolved, note = content.RESOLUTION
+    provision = Provision.objects.get(pk=provisions[number].pk)
+    resolution = negotiation_services.resolution_propose(
+        actor=secretariat,
+        provision=provision,
+        base_version=provision.version,
+        body=provision.body.replace(bracketed, resolved),
+        note=note,
+    )
+    for code, meeting in content.RESOLUTION_CONSENTS:
+        negotiation_services.resolution_consent(
+            actor=secretariat if meeting else _lead(code),
+            resolution=resolution,
+            expected_version=provision.version,
+            party=parties[code] if meeting else None,
+            meeting=meeting,
+        )
+    report.count("resolutions")
+
+    number, code, old, new, reason = content.STALE_CONSENT
+    provision = Provision.objects.get(pk=provisions[number].pk)
+    negotiation_services.position_record(
+        actor=_lead(code),
+        provision=provision,
+        party=parties[code],
+        stance=Position.Stance.AGREE,
+        seen_version=provision.version,
+    )
+    provision_services.provision_update(
+        actor=secretariat,
+        provision=provision,
+        expected_version=provision.version,
+        body=provision.body.replace(old, new),
+        reason=reason,
+    )

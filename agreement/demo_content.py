@@ -413,3 +413,41 @@ ACTION_ITEMS = [
         "6.1",
     ),
 ]
+
+# The negotiation rules at work, after the Round 2 draft.
+# provision, party, the words its proposal replaces, its words, note, what became of it
+PROPOSALS = [
+    (
+        "2.1",
+        "US",
+        "A Party may apply a border adjustment",
+        "A Party may apply a temporary border adjustment",
+        "A border adjustment should lapse once the reference price is reached.",
+        "incorporated",
+    ),
+    (
+        "2.3",
+        "EU",
+        "A Party may grant support",
+        "A Party may grant time-limited support",
+        "Support without an end date becomes a permanent subsidy.",
+        "tabled",
+    ),
+]
+# Article 2.1, paragraph 3: the chair proposes that the review be annual. Every participant is
+# asked (the brackets are unattributed); all but the EU have answered.
+RESOLUTION = (
+    "2.1",
+    "[annually][EU: every two years]",
+    "annually",
+    "The room converged on an annual review; the EU to confirm after consulting Member States.",
+)
+RESOLUTION_CONSENTS = [("US", ""), ("JP", ""), ("AU", "Round 2 plenary, Brussels")]
+# A consent gone stale: the US agrees Article 2.4, then the chair's legal scrubbing changes it.
+STALE_CONSENT = (
+    "2.4",
+    "US",
+    "enterprises of the Parties",
+    "enterprises of the Parties, as defined in Article 1.3,",
+    "Legal scrubbing: enterprises as defined in Article 1.3",
+)

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from agreement.models import Agreement, Chapter, Mineral
-from negotiations.models import ActionItem, Comment, Position, Round
+from negotiations.models import ActionItem, Comment, Position, Proposal, Resolution, Round
 from parties.models import Membership, Party
 from provisions import brackets
 from provisions.models import Category, Provision
@@ -18,6 +18,8 @@ MODELS = [
     Position,
     Comment,
     ActionItem,
+    Proposal,
+    Resolution,
 ]
 
 
@@ -80,3 +82,29 @@ def test_load_demo_refuses_with_debug_off(settings):
     assert not Party.objects.exists()
     call_command("load_demo", "--force")
     assert Party.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_the_negotiation_rules_at_work(settings):
+    from provisions.selectors import ConsentState, agree_consents
+
+    settings.DEBUG = True
+    call_command("load_demo")
+
+    states = dict(Proposal.objects.values_list("provision__number", "state"))
+    assert states == {"2.1": "incorporated", "2.3": "tabled"}
+    article = Provision.objects.get(number="2.1")
+    assert "[US: temporary] border adjustment" in article.body
+    assert article.history.latest().history_change_reason.startswith("Incorporated US proposal #")
+
+    (waiting,) = Resolution.objects.filter(state="pending")
+    answered = set(waiting.consents.values_list("party__code", flat=True))
+    asked = set(waiting.concerned.values_list("code", flat=True))
+    assert asked - answered == {"EU"}  # waiting for one party's consent
+
+    agreed = Provision.objects.filter(status="agreed")
+    assert agreed.exists()
+    for provision in agreed:  # by consensus: every participant agreed this text
+        assert {c.state for c in agree_consents(provision)} == {ConsentState.CURRENT}
+    stale = {c.party.code: c.state for c in agree_consents(Provision.objects.get(number="2.4"))}
+    assert stale["US"] == ConsentState.STALE
