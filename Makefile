@@ -21,8 +21,11 @@ run: install
 	$(RUN_ENV) $(BIN)/python manage.py load_demo
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The suite runs on two workers (this machine's cores); each has its own test database and Redis db.
+TEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -201,7 +201,7 @@ PROVISIONS = [
 2. The Parties shall work towards mutual recognition of audits conducted against such standards [EU: within three years of the entry into force of this Agreement][AU: within a reasonable period of time].""",
                 "AU alternative for paragraph 2",
                 "AU",
-            )
+            ),
         ],
     ),
     (

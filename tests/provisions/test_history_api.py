@@ -57,7 +57,9 @@ def test_revert_creates_a_new_version_with_the_old_text(world, api, edited):
     response = client.post(url(edited, "revert/"), {"to_version": 2}, HTTP_IF_MATCH='"3"')
     assert response.status_code == 200, response.json()
     assert response.json()["version"] == 4
-    assert response.json()["body"] == "The Parties [US: shall][should] cooperate on reference prices."
+    assert (
+        response.json()["body"] == "The Parties [US: shall][should] cooperate on reference prices."
+    )
     assert response.json()["heading"] == "Prices"
     latest = edited.history.order_by("-version").first()
     assert latest.history_change_reason == "Reverted to version 2"
@@ -115,7 +117,10 @@ def test_conflict_carries_a_diff_from_the_callers_text(world, api, edited):
     )
     assert response.status_code == 409
     data = response.json()
-    assert data["current"]["body"] == "The Parties [US: shall][should][EU: may] cooperate on reference prices."
+    assert (
+        data["current"]["body"]
+        == "The Parties [US: shall][should][EU: may] cooperate on reference prices."
+    )
     inserted = "".join(op["text"] for op in data["diff"] if op["op"] == "insert")
     assert "EU: may" in inserted
 

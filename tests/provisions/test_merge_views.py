@@ -81,7 +81,7 @@ def test_edits_to_different_paragraphs_both_keep_their_changes(world, client, pr
     assert html.unescape(field(page, "yours")) == mine  # my text, kept whole
     assert "Save merged text" in page
     # What came from each side, each against version 1.
-    assert "<ins class=\"diff-ins\"> [US: for cobalt]</ins>" in page
+    assert '<ins class="diff-ins"> [US: for cobalt]</ins>' in page
     assert "[EU: and its stocks]" in page
 
     saved = resend(client, provision, page)
