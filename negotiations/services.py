@@ -817,7 +817,7 @@ def _resolution_answer(
     # The provision first, as every text write locks it: then the resolution.
     provision = Provision.objects.select_for_update().get(pk=resolution.provision_id)
     resolution = (
-        Resolution.objects.select_for_update()
+        Resolution.objects.select_for_update(of=("self",))
         .select_related("provision__agreement", "party")
         .get(pk=resolution.pk)
     )
@@ -1033,7 +1033,9 @@ def resolution_withdraw(*, actor: Actor, resolution: Resolution) -> Resolution:
     or the secretariat for the chair's; the parties concerned are told."""
     provision = Provision.objects.select_for_update().get(pk=resolution.provision_id)
     resolution = (
-        Resolution.objects.select_for_update().select_related("party").get(pk=resolution.pk)
+        Resolution.objects.select_for_update(of=("self",))
+        .select_related("party")
+        .get(pk=resolution.pk)
     )
     if resolution.party_id is None:
         if not _speaks_as_chair(actor):
@@ -1284,7 +1286,8 @@ def proposal_create(
 
 def _lock(proposal: Proposal) -> Proposal:
     return (
-        Proposal.objects.select_for_update()
+        # Only the proposal's row: its provision and chapter may be missing (an outer join).
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("party", "agreement", "provision", "chapter")
         .get(pk=proposal.pk)
     )
