@@ -134,6 +134,7 @@ class _GroupInfo:
     start: int
     end: int = 0
     words: int = 0  # non-space characters of text in it, nested groups included
+    alternative: bool = False  # another group stands right beside it (nothing but spaces between)
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,12 @@ class _Layout:
         for info in reversed(self.groups):
             if info.parent != _TOP:
                 self.groups[info.parent].words += info.words
+        previous_by_parent: dict[int, _GroupInfo] = {}
+        for info in self.groups:
+            previous = previous_by_parent.get(info.parent)
+            if previous is not None and not self.text[previous.end : info.start].strip():
+                previous.alternative = info.alternative = True
+            previous_by_parent[info.parent] = info
 
     def pieces(self, start: int, end: int) -> Iterator[_Segment]:
         """The segments covering ``[start, end)``, cut to it."""
@@ -355,6 +362,7 @@ class _Classifier:
             else:
                 self._kept(run)
         self._check_shapes()
+        self._check_nesting()
         ordered = sorted(
             self.changes.values(), key=lambda c: (c.verdict == Verdict.ALLOWED, c.line, c.column)
         )
@@ -599,16 +607,20 @@ class _Classifier:
                 )
             else:
                 self.named_old.add(old_piece.group)
+                # Choosing among alternatives is for their sponsors; a lone insertion made
+                # common text changes the common text, which every participant accepts.
+                chosen = self._attributed(old_piece.group)
+                asked = was if chosen is not None and chosen.alternative else ()
                 self._note(
                     Verdict.CONSENT,
                     "unbracket",
-                    was,
+                    asked,
                     old_info,
                     ("old", old_piece.group),
                     f"Making the {_who(was)}group at line {old_info.line}, column "
                     f"{old_info.column} ({self.old.quote(old_piece.group)}) common text "
-                    f"removes brackets {_sponsors(was)}: propose a resolution; it takes effect "
-                    "when they consent.",
+                    f"removes brackets {_sponsors(asked)}: propose a resolution; it takes "
+                    "effect when they consent.",
                 )
         elif was and me and set(now) == set(was) | me and not me & set(was):
             self._note(
@@ -751,6 +763,12 @@ class _Classifier:
             (kind, key), Change(verdict, kind, tuple(parties), line, column, message)
         )
 
+    def _attributed(self, group: int) -> _GroupInfo | None:
+        """The nearest old group in someone's name around the words of ``group``."""
+        while group != _TOP and not self.old.groups[group].parties:
+            group = self.old.groups[group].parent
+        return None if group == _TOP else self.old.groups[group]
+
     def _mine(self, owner: tuple[str, ...]) -> bool:
         """Whether words owned by ``owner`` are the actor's alone (the chair owns none)."""
         return bool(self.me) and owner == self.me
@@ -800,6 +818,98 @@ class _Classifier:
                 f"({self.new.quote(group)}) speaks for {_codes(info.owner)}: "
                 f"{self._write_as()} submit a proposal to change another party's text.",
             )
+
+    # Groups keep their place in the tree: none moves into or out of another, and no bracket
+    # around other parties' words or unattributed words disappears while its words stay.
+
+    def _check_nesting(self) -> None:
+        twins = self._twins()
+        for index, info in enumerate(self.old.groups):
+            if self._mine(info.owner) or index in self.named_old or self._dropped(index):
+                continue
+            twin = twins.get(index)
+            if twin is None:
+                self._brackets_gone(index, info)
+            elif self._parent_moved(index, twin, twins):
+                self.named_old.add(index)
+                self._note(
+                    Verdict.PROPOSAL,
+                    "other-party-language" if info.owner else "unattributed-brackets",
+                    info.owner,
+                    info,
+                    ("nesting", index),
+                    f"The {_who(info.owner)}group at line {info.line}, column {info.column} "
+                    f"({self.old.quote(index)}) would move into or out of another group: "
+                    "its place in the text is not yours to change; submit a proposal.",
+                )
+
+    def _twins(self) -> dict[int, int]:
+        """Old group → the same group on the new side: kept by the diff, else the next one with
+        the same sponsors (the actor aside) and the same words of its own."""
+        twins = {old: new for new, old in self.twin_of_new.items()}
+        taken = set(twins.values())
+        waiting: dict[tuple, list[int]] = {}
+        for index in range(len(self.new.groups)):
+            if index not in taken:
+                waiting.setdefault(self._identity(self.new, index), []).append(index)
+        for index in range(len(self.old.groups)):
+            if index not in twins and (candidates := waiting.get(self._identity(self.old, index))):
+                twins[index] = candidates.pop(0)
+        return twins
+
+    def _identity(self, layout: _Layout, index: int) -> tuple:
+        info = layout.groups[index]
+        words = "".join(
+            layout.text[piece.start : piece.end]
+            for piece in layout.pieces(info.start, info.end)
+            if piece.group == index and piece.role == _TEXT
+        )
+        return frozenset(info.parties) - set(self.me), " ".join(words.split())
+
+    def _parent_moved(self, index: int, twin: int, twins: dict[int, int]) -> bool:
+        """Whether a group sits in another group than before. Unattributed brackets put around
+        it, or taken from around it, are not a move: they are judged as brackets added (free)
+        or removed (consent)."""
+        kept = set(twins.values())
+        parent = self.old.groups[index].parent
+        while parent != _TOP and parent not in twins and not self.old.groups[parent].parties:
+            parent = self.old.groups[parent].parent
+        new_parent = self.new.groups[twin].parent
+        while new_parent != _TOP and new_parent not in kept:
+            if self.new.groups[new_parent].parties:
+                return True  # now inside a new group in someone's name
+            new_parent = self.new.groups[new_parent].parent
+        if parent == _TOP or new_parent == _TOP:
+            return parent != new_parent
+        return twins.get(parent) != new_parent
+
+    def _brackets_gone(self, index: int, info: _GroupInfo) -> None:
+        """A group whose words stay but whose brackets went: unattributed brackets removed
+        (every participant's consent), or another party's group taken apart (a proposal)."""
+        self.named_old.add(index)
+        where = f"line {info.line}, column {info.column} ({self.old.quote(index)})"
+        if not info.parties:
+            if self.authority == Authority.DRAFTER and not info.owner:
+                return
+            self._note(
+                Verdict.CONSENT,
+                "unbracket",
+                (),
+                info,
+                ("nesting", index),
+                f"Removing the brackets at {where} removes brackets that every participant "
+                "must accept: propose a resolution; it takes effect when they consent.",
+            )
+            return
+        self._note(
+            Verdict.PROPOSAL,
+            "other-party-language",
+            info.owner,
+            info,
+            ("nesting", index),
+            f"The {_who(info.owner)}group at {where} would be taken apart: only its delegation "
+            "changes it; submit a proposal.",
+        )
 
     def _shapes(self, layout: _Layout) -> dict:
         """Each group naming another party, by its sponsors (the actor aside) and its words (the

@@ -37,6 +37,13 @@ EDITS = [
     ("US", PARTY, "[EU: price floors and subsidies]", "[EU: price floors [US: and grants] and subsidies]", ALLOWED, "own-language"),
     ("US", PARTY, "[EU: price floors [US: and subsidies]]", "[EU: price ceilings [US: and subsidies]]", PROPOSAL, "other-party-language"),
     ("US", PARTY, "[EU: price floors [JP: and subsidies]]", "[EU: price floors]", CONSENT, "drop-alternative"),
+    # The tree keeps its shape: no group moves into or out of another.
+    ("US", PARTY, "Each Party [US: shall] [EU: should] notify.", "Each Party [US: shall [EU: should]] notify.", PROPOSAL, "other-party-language"),
+    ("US", PARTY, "[EU: price floors [JP: and subsidies]]", "[EU: price floors] [JP: and subsidies]", PROPOSAL, "other-party-language"),
+    ("US", PARTY, "x [EU: a] y", "x [US: q [EU: a]] y", PROPOSAL, "other-party-language"),
+    ("US", PARTY, "x [EU: a] y", "x [[EU: a]][US: b] y", ALLOWED, "own-language"),
+    ("US", PARTY, "Each Party shall [[EU: promptly]] notify.", "Each Party shall [EU: promptly] notify.", CONSENT, "unbracket"),
+    ("US", PARTY, "Prices [floors [and subsidies]] apply.", "Prices [floors and subsidies] apply.", CONSENT, "unbracket"),
     # Another party's language.
     ("US", PARTY, "[EU: 80] days", "[EU: 95] days", PROPOSAL, "other-party-language"),
     ("US", PARTY, ALTERNATIVES, ALTERNATIVES.replace("EU: should", "EU: may"), PROPOSAL, "other-party-language"),
@@ -112,6 +119,14 @@ def test_consent_is_asked_of_the_sponsors_or_of_everyone_for_unattributed_bracke
         authority=PARTY,
     )
     assert unbracketed.consent_parties() is None  # every participant
+
+
+def test_a_lone_insertion_becomes_common_text_only_with_every_participant():
+    insertion = "Each Party shall [US: immediately] notify."
+    made_common = classify(
+        insertion, "Each Party shall immediately notify.", party="US", authority=PARTY
+    )
+    assert made_common.consent_parties() is None  # not the US alone
 
 
 def test_an_unchanged_text_has_no_changes():
