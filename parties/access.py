@@ -65,6 +65,11 @@ class Actor:
         return frozenset(granted)
 
     @property
+    def is_chair(self) -> bool:
+        """The secretariat speaking for no party: the chair of the negotiation."""
+        return self.is_secretariat and self.party is None
+
+    @property
     def party_id(self) -> int | None:
         return self.party.pk if self.party else None
 

@@ -121,6 +121,12 @@ class Provision(models.Model):
         help_text="The version at which the body, heading or minerals last changed: consents "
         "given on an earlier version are stale",
     )
+    ever_tabled = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Set once it is first tabled (or tabled from a consolidated text): from then on "
+        "its proposing party no longer drafts it freely, even if it goes back to draft",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

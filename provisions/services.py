@@ -139,10 +139,12 @@ def provision_text_check(*, agreement: Agreement, body: str) -> int:
 
 def _authority(actor: Actor, provision: Provision | None) -> ownership.Authority:
     """In what capacity the actor edits a provision's text (None: one being created)."""
-    if actor.is_secretariat and actor.party is None:
+    if actor.is_chair:
         return ownership.Authority.CHAIR
     drafting = provision is None or (
-        provision.status == Status.DRAFT and provision.proposed_by_id == actor.party_id
+        provision.status == Status.DRAFT
+        and not provision.ever_tabled
+        and provision.proposed_by_id == actor.party_id
     )
     return ownership.Authority.DRAFTER if drafting else ownership.Authority.PARTY
 
@@ -269,7 +271,7 @@ def provision_create(
     minerals = list(minerals)
     _check_belongs_to(agreement, chapter=chapter, minerals=minerals)
     bracket_count = provision_text_check(agreement=agreement, body=body)
-    if tabled_from and not actor.is_secretariat:
+    if tabled_from and not actor.is_chair:
         raise ValidationError(
             {"tabled_from": "Only the secretariat tables a consolidated text the parties sent in."}
         )
@@ -292,6 +294,8 @@ def provision_create(
         proposed_by=proposed_by,
         body=body,
         bracket_count=bracket_count,
+        # A text the parties sent in is theirs together: no one party drafts it freely.
+        ever_tabled=bool(tabled_from),
     )
     provision.full_clean()
     provision._history_user = actor.user
@@ -464,6 +468,8 @@ def provision_set_status(
         if status in AGREED_STATUSES and (lacking := steps.agree_lacking(current)):
             raise ConsensusLacking(provision=current, status=status, lacking=lacking)
         current.status = status
+        if status != Status.DRAFT:
+            current.ever_tabled = True
 
     provision = _save_version(
         actor=actor,

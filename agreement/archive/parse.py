@@ -102,8 +102,13 @@ def _upgrade_2_to_3(document: dict[str, Any]) -> None:
     for node in root.children("provisions"):
         # A missing or malformed version is reported as such when the record is read.
         _add(node, 2, no_text_version, text_version=node.data.get("version"))
+        # Tabled once: this version or an earlier one was past draft.
+        tabled = False
         for row in node.children("history"):
             _add(row, 2, no_text_version, text_version=row.data.get("version"))
+            tabled = tabled or row.data.get("status") != "draft"
+            _add(row, 2, "do not say whether it was tabled", ever_tabled=tabled)
+        _add(node, 2, "do not say whether it was tabled", ever_tabled=tabled)
     for node in root.children("positions"):
         for record in (node, *node.children("history")):
             _add(record, 2, "do not bind positions to a version", provision_version=None)

@@ -79,7 +79,8 @@ MINERAL_FIELDS = _fields("name hs_codes:strings")
 ROUND_FIELDS = _fields("number:int venue starts_on:day ends_on:day closed_at:moment?")
 PROVISION_FIELDS = _fields(
     "number chapter:chapter order:int heading category status proposed_by:party? body "
-    "bracket_count:int version:int text_version:int created_at:moment updated_at:moment"
+    "bracket_count:int version:int text_version:int ever_tabled:bool created_at:moment "
+    "updated_at:moment"
 )
 POSITION_FIELDS = _fields(
     "provision:provision party:party stance note internal_note provision_version:int? meeting "

@@ -263,10 +263,11 @@ def write_document(path: Path, document: dict) -> Path:
 
 def as_version_2(document: dict) -> dict:
     """The document as a version 2 program wrote it: before the negotiation rules, no
-    `text_version`, no version or meeting on positions, no proposals or resolutions."""
+    `text_version` or `ever_tabled`, no version or meeting on positions, no proposals or
+    resolutions."""
     for provision in document["provisions"]:
         for record in (provision, *provision["history"]):
-            del record["text_version"]
+            del record["text_version"], record["ever_tabled"]
     for position in document["positions"]:
         for record in (position, *position["history"]):
             del record["provision_version"], record["meeting"]

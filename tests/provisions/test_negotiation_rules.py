@@ -206,3 +206,26 @@ def test_the_editor_page_shows_the_refusal_and_keeps_the_text(client, world, tab
     assert "Line 1, column 59" in page and "[EU: 80]" in page
     assert "[EU: 95]" in page  # the user's text, kept in the editor
     assert Provision.objects.get(pk=tabled.pk).body == TEXT
+
+
+def test_taking_a_tabled_provision_back_to_draft_gives_its_proposer_no_free_hand(
+    world, make_provision, secretariat
+):
+    us_lead = actor_for(world.user("US", "lead"))
+    draft = make_provision("Each Party shall notify [annually].")
+    tabled = services.provision_set_status(actor=us_lead, provision=draft, status="tabled")
+    back = services.provision_set_status(actor=us_lead, provision=tabled, status="draft")
+
+    with pytest.raises(services.NegotiationRuleViolation):
+        services.provision_update(
+            actor=actor_for(world.user("US", "negotiator")),
+            provision=back,
+            expected_version=back.version,
+            body="Each Party may notify annually.",
+        )
+    assert Provision.objects.get(pk=draft.pk).ever_tabled
+
+
+def test_a_consolidated_text_is_no_one_partys_draft(world, tabled):
+    consolidated = Provision.objects.get(pk=tabled.pk)
+    assert consolidated.ever_tabled
