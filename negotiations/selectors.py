@@ -296,7 +296,7 @@ def resolution_rows_for(actor: Actor, provision: Provision) -> list[ResolutionRo
     if not pending:
         return []
     bodies = resolution_base_bodies(pending)
-    chair = actor.is_secretariat and actor.party is None
+    chair = actor.is_chair
     speaks = (
         not chair
         and actor.role in {Role.LEAD, Role.NEGOTIATOR}
@@ -367,7 +367,7 @@ def proposal_actions(actor: Actor, proposal: Proposal) -> frozenset[str]:
     """The steps the actor may take on the proposal now: edit, table, withdraw (the proposing
     delegation's lead or negotiators), incorporate and reject (the secretariat), accept (either).
     Mirrors `negotiations.services`, which checks every step again."""
-    chair = actor.is_secretariat and actor.party is None
+    chair = actor.is_chair
     delegation = (
         not chair
         and actor.role in {Role.LEAD, Role.NEGOTIATOR}

@@ -188,7 +188,7 @@ def position_record(
 
     Notes not given are kept: a POST that changes only the stance never wipes a note.
     """
-    in_room = actor.is_secretariat and actor.party is None
+    in_room = actor.is_chair
     if in_room:
         if stance != Position.Stance.AGREE:
             raise PermissionDenied(
@@ -574,12 +574,6 @@ class WordingChange(ValidationError):
         return {"negotiation_rules": [change.as_dict() for change in self.changes]}
 
 
-def _speaks_as_chair(actor: Actor) -> bool:
-    """The secretariat in no delegation: it speaks for no party (a staff member who belongs to a
-    delegation acts for that delegation, as everywhere else)."""
-    return actor.is_secretariat and actor.party is None
-
-
 def _participant_parties(agreement: Agreement) -> list[Party]:
     """The parties with participant standing, by code: observers never consent."""
     return list(
@@ -686,18 +680,24 @@ def resolution_propose(
         _check_proposal_acceptance(proposal=proposal, provision=provision, body=body)
         concerned = participants
     else:
+        # Judged as a party's edit, the chair's too: a resolution only removes brackets, so
+        # anything but a bracket removal (even a change the author could make directly) is
+        # refused, and no rewording rides along with the consents.
         classification = ownership.classify(
             provision.body,
             body,
-            party=None if _speaks_as_chair(actor) else actor.party.code,
-            authority=ownership.Authority.CHAIR
-            if _speaks_as_chair(actor)
-            else ownership.Authority.PARTY,
+            party=None if actor.is_chair else actor.party.code,
+            authority=ownership.Authority.PARTY,
         )
-        if classification.refused:
-            raise WordingChange(classification.refused)
         if not classification.needs_consent:
             raise ValidationError({"body": "Nothing to resolve: the text removes no brackets."})
+        if others := [
+            change
+            for change in classification.changes
+            if change.verdict != ownership.Verdict.CONSENT
+            and change.kind not in ownership.WITHDRAWALS
+        ]:
+            raise WordingChange(others)
         codes = classification.consent_parties()
         named = [party for party in participants if codes is None or party.code in codes]
         # Language only observers sponsor still needs someone's consent to go: every participant's.
@@ -707,7 +707,7 @@ def resolution_propose(
         base_version=provision.version,
         body=body,
         note=note,
-        party=None if _speaks_as_chair(actor) else actor.party,
+        party=None if actor.is_chair else actor.party,
         author=actor.user,
         proposal=proposal,
     )
@@ -753,7 +753,7 @@ def _answering_party(
 ) -> Party:
     """The party whose answer is recorded: the actor's own, or (for the secretariat recording what
     was said in the room) the one it names, with the meeting."""
-    if _speaks_as_chair(actor):
+    if actor.is_chair:
         errors = {}
         if party is None:
             errors["party"] = "Name the party whose answer was given in the room."
@@ -1038,7 +1038,7 @@ def resolution_withdraw(*, actor: Actor, resolution: Resolution) -> Resolution:
         .get(pk=resolution.pk)
     )
     if resolution.party_id is None:
-        if not _speaks_as_chair(actor):
+        if not actor.is_chair:
             raise PermissionDenied("Only the secretariat withdraws the chair's resolution.")
     elif not (actor.acts_for(resolution.party_id) and actor.role in {Role.LEAD, Role.NEGOTIATOR}):
         raise PermissionDenied(
@@ -1102,7 +1102,7 @@ def proposal_target(proposal: Proposal) -> str:
 
 def _require_delegation(actor: Actor, party: Party | None, doing: str) -> None:
     """Proposals speak for a party: only its lead or negotiators draft, table or withdraw them."""
-    if _speaks_as_chair(actor):
+    if actor.is_chair:
         raise PermissionDenied(
             f"A party's lead or negotiators {doing} its proposals; the secretariat speaks for no "
             "party (it incorporates or rejects proposals once tabled)."
@@ -1117,7 +1117,7 @@ def _require_delegation(actor: Actor, party: Party | None, doing: str) -> None:
 
 
 def _require_chair(actor: Actor, doing: str) -> None:
-    if not _speaks_as_chair(actor):
+    if not actor.is_chair:
         raise PermissionDenied(f"Only the secretariat, as chair, {doing} a tabled proposal.")
 
 
@@ -1459,7 +1459,7 @@ def proposal_accept(*, actor: Actor, proposal: Proposal, note: str = "") -> Reso
     one exact text (ResolutionConflict otherwise: incorporate it, or table it again).
     """
     proposal = _lock(proposal)
-    if not _speaks_as_chair(actor):
+    if not actor.is_chair:
         _require_delegation(actor, proposal.party, "put to the parties")
     _require_state(proposal, [Proposal.State.TABLED], "put to the parties for acceptance")
     if proposal.provision_id is None:

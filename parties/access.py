@@ -118,6 +118,6 @@ def require(actor: Actor, capability: Capability, *, for_party: Party | None = N
         raise PermissionDenied(f"Your role ({role}) does not allow you to {capability}.")
     # The secretariat speaks for no party and may act on any party's behalf; a staff member who also
     # belongs to a delegation acts for that delegation only.
-    speaks_for_none = actor.is_secretariat and actor.party is None
+    speaks_for_none = actor.is_chair
     if for_party is not None and not speaks_for_none and not actor.acts_for(for_party.pk):
         raise PermissionDenied(f"You cannot act on behalf of {for_party.code}.")

@@ -32,6 +32,11 @@ class Verdict(StrEnum):
     CONSENT = "consent"
 
 
+# Allowed changes that take the actor's own language away (withdrawing its group, leaving a
+# group): they may go with a resolution, as a party gives up its alternative for another's.
+WITHDRAWALS = frozenset({"own-group-withdrawn", "left"})
+
+
 class Authority(StrEnum):
     """In what capacity the actor edits."""
 

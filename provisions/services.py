@@ -451,7 +451,7 @@ def provision_set_status(
         # Checked on the claimed row: who may take a step depends on where the provision stands.
         if refusal := steps.step_refusal(actor, current, status):
             raise PermissionDenied(refusal)
-        if status == Status.WITHDRAWN and steps.is_chair(actor) and not reason.strip():
+        if status == Status.WITHDRAWN and actor.is_chair and not reason.strip():
             raise ValidationError(
                 {
                     "reason": "The secretariat withdraws a provision only to record a consensus "

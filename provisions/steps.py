@@ -57,12 +57,6 @@ def step_kind(from_status: str, to_status: str) -> StepKind:
     return StepKind.PROCEDURAL
 
 
-def is_chair(actor: Actor) -> bool:
-    """The secretariat acting as the chair: staff speaking for no party. (A staff member who also
-    belongs to a delegation acts for that delegation only.)"""
-    return actor.is_secretariat and actor.party is None
-
-
 def _is_participant_lead(actor: Actor, provision: Provision) -> bool:
     return (
         actor.party is not None
@@ -83,7 +77,7 @@ def step_refusal(actor: Actor, provision: Provision, to_status: str) -> str | No
     """
     kind = step_kind(provision.status, to_status)
     label = Status(to_status).label.lower()
-    if is_chair(actor):
+    if actor.is_chair:
         return None
     if not _is_participant_lead(actor, provision):
         return f"Only a participating party's lead or the secretariat may make a provision {label}."

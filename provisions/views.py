@@ -145,7 +145,7 @@ class ProvisionDetailView(ProvisionMixin, DetailView):
                 parties=Party.objects.filter(pk__in=[c.party.pk for c in consents]),
                 initial={"version": provision.version},
             )
-            if steps.is_chair(actor)
+            if actor.is_chair
             and consents
             and not provision.bracket_count
             and provision.status not in TEXT_FROZEN_STATUSES
@@ -516,7 +516,7 @@ class ProvisionConsentView(ProvisionMixin, View):
     meeting. Everyone else records their own party's position instead (403 here)."""
 
     def post(self, request, pk):
-        if not steps.is_chair(self.actor):
+        if not self.actor.is_chair:
             raise PermissionDenied(
                 "Only the secretariat records a party's agreement given in the room."
             )

@@ -229,3 +229,24 @@ def test_taking_a_tabled_provision_back_to_draft_gives_its_proposer_no_free_hand
 def test_a_consolidated_text_is_no_one_partys_draft(world, tabled):
     consolidated = Provision.objects.get(pk=tabled.pk)
     assert consolidated.ever_tabled
+
+
+def test_a_resolution_only_removes_brackets_even_the_chairs(world, tabled, secretariat):
+    from negotiations.services import WordingChange, resolution_propose
+
+    reworded = TEXT.replace("[US: 60][EU: 80]", "60").replace("Each Party", "Every Party")
+    for author in (secretariat, world.user("US", "negotiator")):
+        with pytest.raises(WordingChange):
+            resolution_propose(
+                actor=actor_for(author),
+                provision=tabled,
+                base_version=tabled.version,
+                body=reworded,
+            )
+    chosen = resolution_propose(
+        actor=actor_for(secretariat),
+        provision=tabled,
+        base_version=tabled.version,
+        body=TEXT.replace("[US: 60][EU: 80]", "60"),
+    )
+    assert set(chosen.concerned.values_list("code", flat=True)) == {"US", "EU"}
