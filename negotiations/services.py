@@ -233,8 +233,17 @@ def position_record(
     internal_note = position.internal_note if internal_note is None else internal_note
     shared_before = _shared_part(position) if position.pk else None
     internal_change = position.internal_note != internal_note
+    # Editing only the notes of a stance keeps the version it was given on: a note saved on a
+    # changed text must not renew an `agree` given on the old one. The same stance sent again
+    # with the same notes gives it anew, on the current version.
+    notes_only = (
+        position.pk is not None
+        and position.stance == stance
+        and (position.note, position.internal_note) != (note, internal_note)
+    )
     position.stance, position.note, position.internal_note = stance, note, internal_note
-    position.provision_version, position.meeting = current.version, meeting if in_room else ""
+    if not notes_only:
+        position.provision_version, position.meeting = current.version, meeting if in_room else ""
     shared_change = shared_before != _shared_part(position)
     position.full_clean()
     position._history_user = actor.user

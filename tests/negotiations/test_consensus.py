@@ -334,12 +334,16 @@ def test_patching_a_stale_agree_needs_the_version_again(world, api, negotiating,
     chair_edit(secretariat, negotiating)
     client = api(world.user("EU", "lead"))
     url = f"/api/v1/positions/{position.pk}/"
-    # A note alone would re-give the consent on a text the lead has not read: refused.
+    # An agree names the version read: without it, refused.
     assert client.patch(url, {"note": "Fine"}).status_code == 400
     assert Position.objects.get(pk=position.pk).provision_version == 3
-    response = client.patch(url, {"note": "Fine", "version": 4})
-    assert response.status_code == 200
-    assert (response.json()["consent"], response.json()["provision_version"]) == ("current", 4)
+    # A note edited on the changed text keeps the consent where it was given: stale.
+    noted = client.patch(url, {"note": "Fine", "version": 4})
+    assert noted.status_code == 200
+    assert (noted.json()["consent"], noted.json()["provision_version"]) == ("stale", 3)
+    # Agreeing again, on the version read, gives the consent anew.
+    again = client.patch(url, {"stance": "agree", "version": 4})
+    assert (again.json()["consent"], again.json()["provision_version"]) == ("current", 4)
 
 
 def test_positions_matrix_shows_stale_consents_and_who_has_agreed(
@@ -460,3 +464,36 @@ def test_text_written_by_a_negotiation_step_makes_consents_stale_too(
     told = Notification.objects.filter(kind=Notification.Kind.CONSENT)
     assert "eu-lead" in {n.recipient.username for n in told}
     assert not told.filter(recipient__membership__party=world.us).exists()
+
+
+def test_editing_only_the_note_of_a_stale_agree_does_not_renew_it(world, secretariat):
+    provision = provision_services.provision_create(
+        actor=actor_for(world.user("US", "negotiator")),
+        agreement=world.agreement,
+        chapter=world.chapter,
+        number="2.50",
+        heading="Clean text",
+        category="trade_measures",
+        body="Each Party shall notify the Committee.",
+    )
+    eu_lead = actor_for(world.user("EU", "lead"))
+    position_record(
+        actor=eu_lead, provision=provision, party=world.eu, stance="agree", seen_version=1
+    )
+    changed = provision_services.provision_update(
+        actor=actor_for(world.user("US", "negotiator")),
+        provision=provision,
+        expected_version=1,
+        body="Each Party shall promptly notify the Committee.",
+    )
+    position_record(
+        actor=eu_lead,
+        provision=changed,
+        party=world.eu,
+        stance="agree",
+        note="Still fine by us",
+        seen_version=changed.version,
+    )
+
+    states = {c.party.code: c.state for c in agree_consents(changed)}
+    assert states["EU"] == ConsentState.STALE
