@@ -1377,6 +1377,7 @@ def proposal_incorporate(
     _require_chair(actor, "incorporates")
     proposal = _lock(proposal)
     _require_state(proposal, [Proposal.State.TABLED], "incorporated")
+    _require_no_pending_acceptance(proposal, "incorporated")
     label = proposal_label(proposal)
     reason = f"Incorporated {label}" + (f": {proposal.note}" if proposal.note else "")
     participants = _participant_parties(proposal.agreement)

@@ -40,6 +40,7 @@ Pure Python, no Django.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -390,8 +391,22 @@ def _paragraph_texts(text: str, structure: _Structure) -> list[str]:
     return [text[p.start : p.end] for p in structure.paragraphs]
 
 
+# Past this many words in a paragraph, likeness is estimated from the words the two share (in C)
+# rather than aligned: the alignment grows with the square of the length.
+_SIMILARITY_MAX_WORDS = 2000
+
+
+@functools.lru_cache(maxsize=4096)
 def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
+    """How alike two paragraphs are (0 to 1). Pairs below the threshold only need to be known
+    as such, so the cheap upper bounds answer first."""
+    words_a, words_b = a.split(), b.split()
+    matcher = difflib.SequenceMatcher(None, words_a, words_b, autojunk=False)
+    if matcher.real_quick_ratio() < _SIMILAR or matcher.quick_ratio() < _SIMILAR:
+        return 0.0
+    if len(words_a) + len(words_b) > _SIMILARITY_MAX_WORDS:
+        return matcher.quick_ratio()
+    return matcher.ratio()
 
 
 def _pair(old: Sequence[str], new: Sequence[str]) -> list[tuple[int | None, int | None]]:
