@@ -94,6 +94,10 @@ class NegotiationRuleViolation(PermissionDenied):
     def extra_detail(self) -> dict:
         return {"negotiation_rules": [change.as_dict() for change in self.changes]}
 
+    def __reduce__(self):
+        # Rebuilt from its changes, not its message, when it crosses to another process.
+        return type(self), (self.changes,)
+
 
 class ConsensusLacking(ValidationError):
     """Agreeing a text that not every participant has agreed, on its current version."""

@@ -43,7 +43,7 @@ def closed_round(world, secretariat, make_provision):
         actor=actor_for(world.user("US", "negotiator")),
         provision=first,
         expected_version=1,
-        body="1. The Parties [EU: should] set transparent reference prices.",
+        body="1. The Parties [EU: should] set reference prices [US: transparently].",
     )
     return round_1
 
@@ -198,7 +198,7 @@ def test_redline_since_a_round(world, api, closed_round):
 
 @pytest.mark.parametrize("fmt", ["json", "md"])
 def test_redline_shows_mineral_changes_where_both_sides_recorded_them(
-    world, api, closed_round, fmt
+    world, api, closed_round, fmt, secretariat
 ):
     from tests.factories import MineralFactory
 
@@ -211,10 +211,11 @@ def test_redline_shows_mineral_changes_where_both_sides_recorded_them(
     # 2.1's version at the close predates recording minerals: its new ones are no change.
     forget_minerals(world.agreement.provisions.get(number="2.1"), 1)
     provision_services.provision_update(
-        actor=negotiator,
+        actor=actor_for(secretariat),  # a text the parties sent in: its coverage is the chair's
         provision=world.agreement.provisions.get(number="2.1"),
         expected_version=2,
         minerals=[world.mineral],
+        reason="Coverage as agreed in the room",
     )
 
     response = request(

@@ -18,8 +18,9 @@ class World:
     negotiators: list  # users, one per party in turn
 
 
-def negotiation(title: str, *, negotiators: int = 1) -> World:
-    """An agreement every benchmark party takes part in, one chapter, and `negotiators` users.
+def negotiation(title: str, *, negotiators: int = 1, one_party: bool = False) -> World:
+    """An agreement every benchmark party takes part in, one chapter, and `negotiators` users
+    (of the parties in turn, or all of the first party with `one_party`: one delegation drafting).
 
     Parties are shared between agreements (found by code); the rest is new, named after `title`.
     """
@@ -43,7 +44,9 @@ def negotiation(title: str, *, negotiators: int = 1) -> World:
     for index in range(negotiators):
         user = get_user_model().objects.create(username=f"{slugify(title)}-{index + 1}"[:150])
         Membership.objects.create(
-            user=user, party=parties[index % len(parties)], role=Membership.Role.NEGOTIATOR
+            user=user,
+            party=parties[0 if one_party else index % len(parties)],
+            role=Membership.Role.NEGOTIATOR,
         )
         users.append(user)
     chapter = Chapter.objects.create(agreement=agreement, number=1, title="Trade measures")

@@ -169,7 +169,11 @@ def _seed(processes: int) -> tuple[int, list[int], int]:
     from provisions import services
     from tests.benchmarks._world import negotiation
 
-    world = negotiation(f"Conflicting edits {uuid.uuid4().hex[:8]}", negotiators=processes)
+    # One delegation drafting its own provision: every edit is one its writers may make, so the
+    # only refusals are the version conflicts this measures.
+    world = negotiation(
+        f"Conflicting edits {uuid.uuid4().hex[:8]}", negotiators=processes, one_party=True
+    )
     provision = services.provision_create(
         actor=actor_for(world.negotiators[0]),
         agreement=world.agreement,
@@ -177,7 +181,7 @@ def _seed(processes: int) -> tuple[int, list[int], int]:
         number="1",
         heading="Price floors",
         category="trade_measures",
-        body="The Parties [US: shall][EU: should] establish price floors.",
+        body="The Parties [shall][should] establish price floors.",
     )
     return provision.pk, [user.pk for user in world.negotiators], provision.version
 

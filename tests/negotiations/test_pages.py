@@ -49,7 +49,7 @@ def two_rounds(world, secretariat, make_provision):
         actor=actor_for(world.user("US", "negotiator")),
         provision=first,
         expected_version=1,
-        body="1. The Parties [EU: should] set transparent reference prices.",
+        body="1. The Parties [EU: should] set reference prices [US: transparently].",
     )
     second = make_provision("Offtake agreements are encouraged.", number="2.2", heading="Offtake")
     return round_1, round_2, first, second
