@@ -257,6 +257,7 @@ def test_with_redis_stopped_sign_in_works_and_failures_still_lock_out(world, app
     assert status == 302 and "sessionid" in cookies
 
 
+@pytest.mark.serial  # it restarts the PostgreSQL every other test worker is using
 def test_postgresql_restart_under_load(world, make_provision, app_server):
     cluster = sorted(
         Path("/etc/postgresql").iterdir(), key=lambda p: [int(x) for x in p.name.split(".")]
