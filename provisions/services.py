@@ -374,6 +374,12 @@ def provision_update(
         apply=apply,
         minerals=minerals,
     )
+    _tell_text_changed(actor=actor, provision=provision)
+    return provision
+
+
+def _tell_text_changed(*, actor: Actor, provision: Provision) -> None:
+    """After a text write: the parties whose agreement went stale, then the watchers."""
     _tell_consents_stale(actor=actor, provision=provision)
     notification_publish(
         Event(
@@ -385,7 +391,6 @@ def provision_update(
             f"{provision.version}: {provision.history.latest().history_change_reason}",
         )
     )
-    return provision
 
 
 def _tell_consents_stale(*, actor: Actor, provision: Provision) -> None:
@@ -577,15 +582,5 @@ def provision_write_outcome(
         reason=reason,
         apply=apply,
     )
-    _tell_consents_stale(actor=actor, provision=provision)
-    notification_publish(
-        Event(
-            kind=Notification.Kind.TEXT_CHANGED,
-            agreement=provision.agreement,
-            provision=provision,
-            actor=actor,
-            message=f"Article {provision.number} ({provision.heading}) is now version "
-            f"{provision.version}: {reason}",
-        )
-    )
+    _tell_text_changed(actor=actor, provision=provision)
     return provision
