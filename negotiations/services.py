@@ -16,7 +16,7 @@ from parties.access import Actor, Capability, Role, require
 from parties.models import Membership, Party
 from provisions import ownership
 from provisions.incorporate import incorporate
-from provisions.models import TEXT_FROZEN_STATUSES, HistoricalProvision, Provision
+from provisions.models import TEXT_FROZEN_STATUSES, Provision
 from provisions.models import Category as ProvisionCategory
 from provisions.models import Status as ProvisionStatus
 from provisions.services import (
@@ -593,12 +593,6 @@ def _participant_parties(agreement: Agreement) -> list[Party]:
     )
 
 
-def _history_reason(reason: str) -> str:
-    """A reason that fits the history's column (a long meeting name must not fail the write)."""
-    limit = HistoricalProvision._meta.get_field("history_change_reason").max_length
-    return reason if limit is None or len(reason) <= limit else reason[: limit - 1] + "…"
-
-
 def _resolution_text_changed(resolution: Resolution, provision: Provision) -> bool:
     """Whether the provision's text is no longer the one the resolution was proposed on."""
     if provision.text_version > resolution.base_version:
@@ -951,7 +945,7 @@ def _resolution_adopt(
         provision=provision,
         expected_version=provision.version,
         body=resolution.body,
-        reason=_history_reason(reason),
+        reason=reason,
     )
     resolution.resulting_version = provision.version
     resolution.save(update_fields=["resulting_version"])
@@ -961,7 +955,7 @@ def _resolution_adopt(
         proposal.decided_at, proposal.resulting_version = resolution.decided_at, provision.version
         proposal.full_clean()
         proposal._history_user = actor.user
-        proposal._change_reason = _history_reason(
+        proposal._change_reason = (
             f"Accepted by consensus: resolution #{resolution.pk}, version {provision.version}"
         )
         proposal.save()
