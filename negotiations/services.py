@@ -1288,6 +1288,11 @@ def proposal_create(
 
 
 def _lock(proposal: Proposal) -> Proposal:
+    """The proposal, locked after its provision's row: adopting a resolution locks the provision
+    and then the proposal it accepts, so every step takes the two in that one order (two steps in
+    opposite orders could wait on each other)."""
+    if proposal.provision_id is not None:
+        list(Provision.objects.select_for_update().filter(pk=proposal.provision_id).values("pk"))
     return (
         # Only the proposal's row: its provision and chapter may be missing (an outer join).
         Proposal.objects.select_for_update(of=("self",))
