@@ -863,6 +863,9 @@ class _Classifier:
         return twins
 
     def _identity(self, layout: _Layout, index: int) -> tuple:
+        """(sponsors but the actor, own words with spaces collapsed). Its own words only: nested
+        groups are judged as groups of their own, and brackets and attribution change when the
+        actor joins or leaves."""
         info = layout.groups[index]
         words = "".join(
             layout.text[piece.start : piece.end]
@@ -917,23 +920,14 @@ class _Classifier:
         )
 
     def _shapes(self, layout: _Layout) -> dict:
-        """Each group naming another party, by its sponsors (the actor aside) and its words (the
-        actor's own nested groups aside, spaces collapsed)."""
+        """Each group naming another party, by its identity: its sponsors (the actor aside) and
+        its own words."""
         count: Counter = Counter()
         groups: dict[tuple, list[int]] = {}
-        me = set(self.me)
-        for index, info in enumerate(layout.groups):
-            others = frozenset(info.parties) - me
-            if not others:
+        for index in range(len(layout.groups)):
+            shape = self._identity(layout, index)
+            if not shape[0]:
                 continue
-            # Its own words only: nested groups are judged as groups of their own, and its
-            # brackets and attribution change when the actor joins or leaves.
-            words = [
-                layout.text[piece.start : piece.end]
-                for piece in layout.pieces(info.start, info.end)
-                if piece.group == index and piece.role == _TEXT
-            ]
-            shape = (others, " ".join("".join(words).split()))
             count[shape] += 1
             groups.setdefault(shape, []).append(index)
         return {"count": count, "groups": groups}
