@@ -3,6 +3,7 @@
 No inline script anywhere (htmx is configured by a meta tag; Swagger UI is served split).
 """
 
+import ipaddress
 from urllib.parse import unquote
 
 from django.http import JsonResponse
@@ -64,3 +65,31 @@ class RejectNulCharactersMiddleware:
             return False
         body = request.body  # our requests are small (DATA_UPLOAD_MAX_MEMORY_SIZE); no uploads
         return b"\x00" in body or b"\\u0000" in body or b"%00" in body
+
+
+def client_address(request) -> str | None:
+    """The address of the client behind a request, as the per-client sign-in limit and the audit log count it.
+
+    Behind `TRUSTED_PROXY_COUNT` proxies (each appending to `X-Forwarded-For`), the client is the
+    entry that many places from the right: entries further left are whatever the client chose to
+    send and are ignored. With no trusted proxy (the default) only the socket's address counts.
+    An address that is not a valid IP address gives None.
+    """
+    from django.conf import settings
+
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            hop.strip()
+            for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if hop.strip()
+        ]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+        elif forwarded:
+            address = forwarded[0]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None

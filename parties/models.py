@@ -67,3 +67,83 @@ class PartyStampedHistory(models.Model):
 
     class Meta:
         abstract = True
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Entries are written once and kept: the application never changes or removes one."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Audit entries cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """Who did what to an account, a token, a membership, an export or a comment, and from where.
+
+    Written by `parties.audit.audit_record` only; never edited or deleted through the application.
+    """
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        SIGN_OUT = "sign_out", "Signed out"
+        LOCKOUT = "lockout", "Account locked"
+        UNLOCK = "unlock", "Account unlocked"
+        TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Two-factor enrolled"
+        TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor removed"
+        TOKEN_CREATED = "token_created", "API token created"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
+        MEMBERSHIP_CHANGED = "membership_changed", "Membership or role changed"
+        EXPORT_DOWNLOADED = "export_downloaded", "Export downloaded"
+        COMMENT_EDITED = "comment_edited", "Comment edited"
+        COMMENT_DELETED = "comment_deleted", "Comment deleted"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
+    # Who acted (empty for the system or an anonymous sign-in attempt) and whom it concerns. Users
+    # are kept (PROTECT): an audited account is deactivated, never deleted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries_as_actor",
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries_as_subject",
+    )
+    # The username as typed or as it was at the time: a failed sign-in may name no account.
+    username = models.CharField(max_length=150, blank=True, default="")
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        help_text="The delegation the subject belonged to at the time",
+    )
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.TextField(blank=True, default="")
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries cannot be deleted.")
