@@ -1,18 +1,19 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
-from parties.auth import ThrottledLoginView
+
+# The admin signs in through the site's own sign-in (throttling and two-factor included).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", include("agreement.urls")),
     path("", include("provisions.urls")),
     path("", include("parties.urls")),
     path("", include("negotiations.urls")),
-    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
