@@ -1321,11 +1321,11 @@ def proposal_update(*, actor: Actor, proposal: Proposal, **changes) -> Proposal:
     proposal = _lock(proposal)
     _require_delegation(actor, proposal.party, "edit")
     _require_state(proposal, [Proposal.State.DRAFT], "edited")
-    if proposal.provision_id is not None and changes.keys() & set(PROPOSAL_NEW_PROVISION_FIELDS):
+    changed = sorted(name for name, value in changes.items() if getattr(proposal, name) != value)
+    if proposal.provision_id is not None and set(changed) & set(PROPOSAL_NEW_PROVISION_FIELDS):
         raise ValidationError(
             {"provision": "Chapter, number, heading and category belong to new provisions only."}
         )
-    changed = sorted(name for name, value in changes.items() if getattr(proposal, name) != value)
     for name, value in changes.items():
         setattr(proposal, name, value)
     _check_proposal(proposal, actor)

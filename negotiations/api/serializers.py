@@ -524,10 +524,14 @@ class ProposalUpdateSerializer(serializers.Serializer):
 
     body = serializers.CharField(trim_whitespace=False, required=False)
     note = serializers.CharField(required=False, allow_blank=True)
-    chapter = serializers.PrimaryKeyRelatedField(queryset=Chapter.objects.all(), required=False)
-    number = serializers.CharField(required=False, max_length=20)
-    heading = serializers.CharField(required=False, max_length=300)
-    category = serializers.CharField(required=False, max_length=32)
+    # Empty as a proposal for an existing provision reads them: sent back unchanged, they are
+    # accepted (the service refuses a change of them there, and an empty one for a new provision).
+    chapter = serializers.PrimaryKeyRelatedField(
+        queryset=Chapter.objects.all(), required=False, allow_null=True
+    )
+    number = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    heading = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    category = serializers.CharField(required=False, allow_blank=True, max_length=32)
 
 
 class ProposalIncorporateSerializer(serializers.Serializer):
