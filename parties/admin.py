@@ -1,27 +1,120 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+
+from config.admin import ServiceAdmin
 
 from .models import AuditEntry, Membership, Party
+from .services import membership_remove, membership_set, party_create, party_update
 
 
 class MembershipInline(admin.TabularInline):
+    """Who is in the delegation; changed on the membership page, through the service."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "role"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(ServiceAdmin):
+    """Registered and edited through the services; the code, which brackets and history cite,
+    is fixed once the party exists."""
+
     list_display = ["code", "name", "lead_agency", "kind"]
     search_fields = ["code", "name", "lead_agency"]
+    fields = ["code", "name", "lead_agency", "kind", "colour"]
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
+
+    def service_create(self, actor, data):
+        return party_create(actor=actor, **data)
+
+    def service_update(self, actor, obj, changes):
+        return party_update(actor=actor, party=obj, **changes)
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceAdmin):
+    """Placements, moves, role changes and removals go through the services, which audit each and
+    refuse anyone placing themselves; the signed-in user is not offered as a member."""
+
     list_display = ["user", "party", "role"]
     list_filter = ["party", "role"]
     search_fields = ["user__username"]
-    autocomplete_fields = ["user"]
+    fields = ["user", "party", "role"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = get_user_model().objects.exclude(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def service_create(self, actor, data):
+        return membership_set(
+            actor=actor, user=data["user"], party=data["party"], role=data["role"]
+        )
+
+    def service_update(self, actor, obj, changes):
+        return membership_set(
+            actor=actor,
+            user=obj.user,
+            party=changes.get("party", obj.party),
+            role=changes.get("role", obj.role),
+        )
+
+    def service_delete(self, actor, obj):
+        membership_remove(actor=actor, membership=obj)
+
+
+class SuperuserOnly:
+    """Accounts and permission groups are managed by superusers only: staff could otherwise grant
+    themselves superuser status or permissions."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class SuperuserOnlyUserAdmin(SuperuserOnly, UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class SuperuserOnlyGroupAdmin(SuperuserOnly, GroupAdmin):
+    pass
 
 
 @admin.register(AuditEntry)

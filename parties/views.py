@@ -1,8 +1,19 @@
-from django.http import HttpResponse
+import csv
+import datetime
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.utils import timezone
+from django.views import View
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from django.views.generic import ListView
 
-from .models import Party
+from .access import actor_for
+from .filters import AuditEntryFilter
+from .models import AuditEntry, Party
+from .selectors import audit_entries_for, audit_entries_may_read
 
 
 @require_GET
@@ -14,3 +25,93 @@ def party_colours_css(request) -> HttpResponse:
         for code, colour in Party.objects.values_list("code", "colour")
     ]
     return HttpResponse("\n".join(rules) + "\n", content_type="text/css")
+
+
+class AuditLogMixin(LoginRequiredMixin):
+    """The audit entries the signed-in user may read, filtered; anyone who may read none gets 403."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.actor = actor_for(request.user)
+        if not audit_entries_may_read(self.actor):
+            raise PermissionDenied("The audit log is for the secretariat and delegation leads.")
+        self.filters = AuditEntryFilter(
+            request.GET,
+            queryset=audit_entries_for(self.actor),
+            with_party=self.actor.is_secretariat,
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def entries(self):
+        return self.filters.qs if self.filters.is_valid() else self.filters.queryset.none()
+
+
+class AuditLogView(AuditLogMixin, ListView):
+    """Sign-ins, lockouts, tokens, memberships, exports and comment removals, newest first."""
+
+    template_name = "parties/audit_log.html"
+    context_object_name = "entries"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return self.entries()
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(filters=self.filters, query=query.urlencode(), **kwargs)
+
+    def render_to_response(self, context, **kwargs):
+        status = 200 if self.filters.is_valid() else 400
+        return super().render_to_response(context, status=status, **kwargs)
+
+
+CSV_COLUMNS = {
+    "at": "When (UTC)",
+    "kind": "Event",
+    "username": "Username",
+    "party__code": "Party",
+    "actor__username": "By",
+    "client_address": "Client address",
+    "detail": "Detail",
+}
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A typed username or a comment's words could start a spreadsheet formula.
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+class AuditLogExportView(AuditLogMixin, View):
+    """Every entry the filters match, as CSV, streamed in chunks: one query, whatever the count."""
+
+    def get(self, request):
+        if not self.filters.is_valid():
+            return HttpResponseBadRequest(
+                "; ".join(
+                    f"{name}: {' '.join(errors)}" for name, errors in self.filters.errors.items()
+                )
+            )
+        kinds = dict(AuditEntry.Kind.choices)
+        rows = self.entries().values_list(*CSV_COLUMNS).iterator(chunk_size=2000)
+        writer = csv.writer(_Echo())
+
+        def lines():
+            yield writer.writerow(CSV_COLUMNS.values())
+            for at, kind, *rest in rows:
+                yield writer.writerow(
+                    [at.astimezone(datetime.UTC).isoformat(), kinds.get(kind, kind)]
+                    + [_cell(value) for value in rest]
+                )
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+        return response
