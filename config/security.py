@@ -4,6 +4,7 @@ No inline script anywhere (htmx is configured by a meta tag; Swagger UI is serve
 """
 
 import ipaddress
+import json
 from urllib.parse import unquote
 
 from django.http import JsonResponse
@@ -22,6 +23,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+NUL = "\x00"
 
 
 class ContentSecurityPolicyMiddleware:
@@ -37,10 +39,14 @@ class ContentSecurityPolicyMiddleware:
 
 
 class RejectNulCharactersMiddleware:
-    """Refuse (400) any request carrying a NUL character in its address or body.
+    """Refuse (400) any request whose decoded input carries a NUL character (U+0000).
 
     No field of this application holds one, and PostgreSQL cannot store one: caught here, such
-    input gets a clear answer instead of a database error deep inside a query.
+    input gets a clear answer instead of a database error deep inside a query. What counts is the
+    character itself once the input is decoded, never its spelling: the address and query string
+    after percent-decoding, a form's fields after percent-decoding, a JSON body's keys and strings
+    once parsed (so `"\\u0000"` is refused, while a text saying `%00` or a literal backslash
+    followed by `u0000` is an ordinary text). Any other body is refused for a raw NUL byte.
     """
 
     def __init__(self, get_response):
@@ -56,15 +62,46 @@ class RejectNulCharactersMiddleware:
             )
         return self.get_response(request)
 
-    @staticmethod
-    def _carries_nul(request) -> bool:
-        address = unquote(request.get_full_path())
-        if "\x00" in address:
+    @classmethod
+    def _carries_nul(cls, request) -> bool:
+        if NUL in unquote(request.path) or cls._query_dict_carries_nul(request.GET):
             return True
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return False
         body = request.body  # our requests are small (DATA_UPLOAD_MAX_MEMORY_SIZE); no uploads
-        return b"\x00" in body or b"\\u0000" in body or b"%00" in body
+        content_type = request.content_type or ""
+        if content_type == "application/json" or content_type.endswith("+json"):
+            return cls._json_carries_nul(body)
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return cls._query_dict_carries_nul(request.POST)
+        return b"\x00" in body
+
+    @staticmethod
+    def _query_dict_carries_nul(data) -> bool:
+        return any(
+            NUL in key or any(NUL in value for value in values) for key, values in data.lists()
+        )
+
+    @staticmethod
+    def _json_carries_nul(body: bytes) -> bool:
+        """Whether a key or string of the JSON document holds U+0000. A body that is not JSON is
+        left to the API's parser, which answers 400 for it (a raw NUL makes it invalid JSON)."""
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError):
+            return False
+        pending = [document]
+        while pending:  # iterative: a deeply nested document does not exhaust the stack
+            item = pending.pop()
+            if isinstance(item, str):
+                if NUL in item:
+                    return True
+            elif isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+        return False
 
 
 def client_address(request) -> str | None:
