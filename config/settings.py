@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "parties.two_factor.TwoFactorEnrolmentMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -197,6 +198,17 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_ON_GET = False
+
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes, pages
+# under /accounts/2fa/. The roles named here (lead, negotiator, reviewer, observer, and staff for
+# the secretariat) must enrol before they can use anything else; empty: optional for everyone.
+# Required for leads and staff by default, optional in DEBUG (the demo of `make run`).
+TWO_FACTOR_REQUIRED_FOR = env_list("TWO_FACTOR_REQUIRED_FOR", "" if DEBUG else "lead,staff")
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Critical Minerals Agreement")
+# Wrong codes at the sign-in code step count under allauth's "login_failed" rate (5 per account in
+# 5 minutes, 10 a minute per address), as wrong passwords do: keep that rate when changing
+# ACCOUNT_RATE_LIMITS, or the code step is open to guessing (tests/parties/test_two_factor.py).
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -40,3 +40,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Serve static files from the app folders, as runserver does, without a collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tests sign in as every role; the two-factor tests turn the requirement on for themselves.
+TWO_FACTOR_REQUIRED_FOR = env_list("TWO_FACTOR_REQUIRED_FOR", "")  # noqa: F405

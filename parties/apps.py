@@ -7,3 +7,6 @@ class PartiesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import history  # noqa: F401  (connects the history-party stamp)
+        from .two_factor import connect_audit
+
+        connect_audit()
