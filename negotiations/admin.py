@@ -1,8 +1,10 @@
 from django.contrib import admin
 
+from config.admin import ServiceAdmin
 from parties.access import actor_for
 from provisions.admin import ViewOnlyAdminMixin, ViewOnlyHistoryAdmin
 
+from . import services
 from .models import (
     ActionItem,
     Comment,
@@ -18,9 +20,22 @@ from .selectors import comment_list_for, proposal_list_for
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(ServiceAdmin):
+    """Scheduled and rescheduled through the services (a closed round stays as it was); closed
+    from the round's page."""
+
     list_display = ["agreement", "number", "venue", "starts_on", "ends_on", "closed_at"]
     list_filter = ["agreement"]
+    fields = ["agreement", "number", "venue", "starts_on", "ends_on", "closed_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["agreement", "closed_at"] if obj is not None else ["closed_at"]
+
+    def service_create(self, actor, data):
+        return services.round_create(actor=actor, **data)
+
+    def service_update(self, actor, obj, changes):
+        return services.round_update(actor=actor, round_=obj, **changes)
 
 
 @admin.register(Position)

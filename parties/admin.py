@@ -1,7 +1,5 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
 
 from config.admin import ServiceAdmin
 
@@ -83,8 +81,7 @@ class MembershipAdmin(ServiceAdmin):
 
 
 class SuperuserOnly:
-    """Accounts and permission groups are managed by superusers only: staff could otherwise grant
-    themselves superuser status or permissions."""
+    """Only superusers manage this model in the admin."""
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
@@ -92,7 +89,7 @@ class SuperuserOnly:
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, *args):
         return self.has_module_permission(request)
 
     def has_change_permission(self, request, obj=None):
@@ -102,19 +99,21 @@ class SuperuserOnly:
         return self.has_module_permission(request)
 
 
-User = get_user_model()
-admin.site.unregister(User)
-admin.site.unregister(Group)
+OWN_APPS = frozenset({"parties", "agreement", "provisions", "negotiations"})
 
 
-@admin.register(User)
-class SuperuserOnlyUserAdmin(SuperuserOnly, UserAdmin):
-    pass
-
-
-@admin.register(Group)
-class SuperuserOnlyGroupAdmin(SuperuserOnly, GroupAdmin):
-    pass
+def leave_other_apps_to_superusers(site: admin.AdminSite = admin.site) -> None:
+    """Accounts, groups, e-mail addresses, accounts linked at an identity provider, authenticators:
+    each can hand one person another's access (or superuser status, or permissions), so staff never
+    manage them, whatever permissions they hold; superusers do. Called once every app's admin is
+    registered (`PartiesConfig.ready`)."""
+    for model, model_admin in list(site._registry.items()):
+        if model._meta.app_label in OWN_APPS or isinstance(model_admin, SuperuserOnly):
+            continue
+        site.unregister(model)
+        site.register(
+            model, type(type(model_admin).__name__, (SuperuserOnly, type(model_admin)), {})
+        )
 
 
 @admin.register(AuditEntry)

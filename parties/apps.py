@@ -7,6 +7,10 @@ class PartiesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import history  # noqa: F401  (connects the history-party stamp)
+        from .admin import leave_other_apps_to_superusers
+
+        # After the admin's own ready(), which registered every app's admin.
+        leave_other_apps_to_superusers()
         from .two_factor import connect_audit
 
         connect_audit()

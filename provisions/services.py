@@ -34,7 +34,7 @@ from .models import (
     Provision,
     Status,
 )
-from .selectors import ConsentState, agree_consents, text_check
+from .selectors import ConsentState, agree_consents, mineral_ever_covered, text_check
 
 EDITABLE_FIELDS = frozenset(
     {"heading", "body", "category", "chapter", "number", "order", "minerals"}
@@ -584,3 +584,19 @@ def provision_write_outcome(
     )
     _tell_text_changed(actor=actor, provision=provision)
     return provision
+
+
+@transaction.atomic
+def mineral_delete(*, actor: Actor, mineral: Mineral) -> None:
+    """The secretariat removes a mineral no provision ever covered (one added by mistake).
+
+    Here rather than in agreement's services because only provisions know what versions covered:
+    versions name their minerals by id, so a mineral any version covered stays, or history and
+    archives of the agreement would point at nothing.
+    """
+    require(actor, Capability.ADMINISTER)
+    if mineral_ever_covered(mineral):
+        raise ValidationError(
+            f"{mineral.name} is covered by a provision, or was by an earlier version: it stays."
+        )
+    mineral.delete()
