@@ -4,6 +4,7 @@ delegation-only material filtered."""
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -56,6 +57,16 @@ def comment_list_for(actor: Actor) -> QuerySet[Comment]:
             sees_delegation_material=actor.sees_delegation_material_of(actor.party_id),
         )
         .select_related("author", "party", "provision")
+    )
+
+
+def delegation_member(party: Party, username: str):
+    """The user called `username` if they belong to `party`'s delegation, else None."""
+    return (
+        get_user_model()
+        .objects.filter(username=username, membership__party=party)
+        .select_related("membership")
+        .first()
     )
 
 

@@ -359,6 +359,12 @@ def comment_delete(*, actor: Actor, comment: Comment) -> None:
     comment.delete()
 
 
+def action_item_assignee_refusal(party: Party, username: str) -> str:
+    """The one answer for an assignee outside the owner party's delegation. It is the same
+    whether or not anyone has that username, so that it tells no one which usernames exist."""
+    return f"No member of {party.code}'s delegation is called “{username}”."
+
+
 def _check_action_item_links(item: ActionItem) -> None:
     errors = {}
     if (
@@ -367,7 +373,9 @@ def _check_action_item_links(item: ActionItem) -> None:
             user_id=item.assignee_id, party_id=item.owner_party_id
         ).exists()
     ):
-        errors["assignee"] = "The assignee must belong to the owner party's delegation."
+        errors["assignee"] = action_item_assignee_refusal(
+            item.owner_party, item.assignee.get_username()
+        )
     if item.provision_id and item.provision.agreement_id != item.agreement_id:
         errors["provision"] = "This provision belongs to another agreement."
     if item.round_id and item.round.agreement_id != item.agreement_id:

@@ -21,7 +21,8 @@ from ..models import (
     Round,
     Watch,
 )
-from ..selectors import resolution_answers, resolution_diff
+from ..selectors import delegation_member, resolution_answers, resolution_diff
+from ..services import action_item_assignee_refusal
 
 
 class RoundSerializer(ModelSerializer):
@@ -128,14 +129,23 @@ class CommentUpdateSerializer(CommentSerializer):
         read_only_fields = ["provision", "provision_version"]
 
 
+class AssigneeField(serializers.SlugRelatedField):
+    """A member of the owner party's delegation, by username. The field only reads the name;
+    `ActionItemSerializer.validate` looks it up among that delegation's members, so that a name
+    nobody has and a name someone outside the delegation has get the same answer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", queryset=get_user_model().objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data:
+            self.fail("invalid")
+        return data
+
+
 class ActionItemSerializer(ModelSerializer):
     owner_party = serializers.SlugRelatedField(slug_field="code", queryset=Party.objects.all())
-    assignee = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=get_user_model().objects.all(),
-        required=False,
-        allow_null=True,
-    )
+    assignee = AssigneeField(required=False, allow_null=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -160,6 +170,17 @@ class ActionItemSerializer(ModelSerializer):
 
     def get_overdue(self, item: ActionItem) -> bool:
         return bool(item.due_on and not item.done and item.due_on < timezone.localdate())
+
+    def validate(self, attrs):
+        username = attrs.get("assignee")
+        if username:
+            party = attrs.get("owner_party") or self.instance.owner_party
+            attrs["assignee"] = delegation_member(party, username)
+            if attrs["assignee"] is None:
+                raise serializers.ValidationError(
+                    {"assignee": action_item_assignee_refusal(party, username)}
+                )
+        return attrs
 
 
 class ActionItemUpdateSerializer(ActionItemSerializer):
