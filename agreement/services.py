@@ -8,13 +8,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
 from config.celery import app as celery_app
 from negotiations.models import Round
 from parties.access import Actor, Capability, require
-from parties.models import Party
+from parties.audit import audit_record
+from parties.models import AuditEntry, Party
 
 from . import documents
 from .consolidation import consolidated_text, marking_for
@@ -338,3 +340,20 @@ def export_remove_old_files(now: datetime.datetime | None = None) -> int:
         ExportJob.objects.filter(pk=job.pk).update(file="", file_removed_at=now)
         removed += 1
     return removed
+
+
+def export_download(*, actor: Actor, job: ExportJob, request=None):
+    """The built file of an export, opened for the person it was prepared for; the download is
+    recorded in the audit log. `job` comes from `export_list_for(actor)`: only its requester's."""
+    if job.status != ExportJob.Status.DONE:
+        raise Http404(f"Export {job.pk} has no file: it is {job.get_status_display().lower()}.")
+    if not job.file:
+        raise Http404(f"The file of export {job.pk} was removed after the retention period.")
+    handle = job.file.open("rb")
+    audit_record(
+        AuditEntry.Kind.EXPORT_DOWNLOADED,
+        actor=actor.user,
+        request=request,
+        detail=f"Export {job.pk}: {job.file_name}",
+    )
+    return handle
