@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 
 from config.admin import ServiceAdmin
 
-from .models import AuditEntry, Membership, Party
+from .models import ApiToken, AuditEntry, Membership, Party
 from .services import membership_remove, membership_set, party_create, party_update
 
 
@@ -123,6 +123,28 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["at", "kind", "username", "party", "actor", "client_address"]
     list_filter = ["kind", "party"]
     search_fields = ["username", "detail"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Which API tokens exist, whose, and until when; never a key nor its digest. The digest is the
+    primary key, so rows link to no page and carry no action checkbox. Only a token's owner revokes
+    it (on /accounts/tokens/); deactivating an account stops all of its tokens."""
+
+    list_display = ["name", "user", "created", "expiry", "last_used_at"]
+    list_display_links = None
+    actions = None
+    fields = list_display
+    search_fields = ["name", "user__username"]
 
     def has_add_permission(self, request):
         return False

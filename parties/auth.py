@@ -5,8 +5,7 @@ shares the count) and in this process's memory. A sign-in is refused when either
 reached the limit. So the throttle holds while Redis is unreachable (the cache then reads as
 empty and skips writes), and stopping, flushing or flapping Redis never resets it: each process
 still locks after the failures it has seen itself. With Redis down an attacker therefore gets at
-most the limit times the number of web processes. The same rule guards the sign-in page and the
-API token endpoint.
+most the limit times the number of web processes.
 
 The price: a success clears the account's count in Redis and in the process that served it, but
 other processes keep the failures they saw until those expire (15 minutes), so a user who failed
@@ -16,7 +15,6 @@ attacker spraying thousands of new addresses could push an old count out of it (
 
 import hashlib
 import logging
-from collections.abc import Mapping
 
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
@@ -24,9 +22,6 @@ from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
-from rest_framework import status
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.response import Response
 
 from config.resilience import REDIS_DOWN
 
@@ -111,21 +106,3 @@ class ThrottledLoginView(LoginView):
         if form.has_error("__all__", code="locked"):
             response.status_code = 429
         return response
-
-
-class ThrottledObtainAuthToken(ObtainAuthToken):
-    """POST username and password for an API token; throttled like the sign-in page."""
-
-    def post(self, request, *args, **kwargs):
-        data = request.data if isinstance(request.data, Mapping) else {}
-        username = str(data.get("username", ""))
-
-        address = client_address(request)
-        if signin_locked(username, address):
-            return Response({"detail": LOCKED_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS)
-        serializer = self.get_serializer(data=request.data)
-        if not serializer.is_valid():
-            signin_failed(username, address)
-            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
-        signin_succeeded(username)
-        return super().post(request, *args, **kwargs)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from knox.models import AbstractAuthToken
 
 party_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,7}$",
@@ -147,3 +148,28 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries cannot be deleted.")
+
+
+class ApiToken(AbstractAuthToken):
+    """A named API token a user makes for their own scripts, valid until `expiry`.
+
+    Only knox's SHA-512 digest of the key is stored (the primary key), with the key's first 15
+    characters (`token_key`) to find the row; the key itself is shown once, when it is made.
+    """
+
+    name = models.CharField(max_length=100)
+    # Every token ends: knox's own model allows none, ours requires it.
+    expiry = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+        constraints = [
+            # The page and its revoke button name a token by this prefix of its key.
+            models.UniqueConstraint(fields=["token_key"], name="api_token_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        # Never the digest (knox's default): it would show wherever a token is named.
+        return f"{self.name} ({self.user})"

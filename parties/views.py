@@ -1,19 +1,26 @@
 import csv
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
+from config.forms import add_service_error
+
 from .access import actor_for
 from .filters import AuditEntryFilter
+from .forms import ApiTokenForm
 from .models import AuditEntry, Party
 from .selectors import audit_entries_for, audit_entries_may_read
+from .tokens import api_token_create, api_token_list_for, api_token_revoke
 
 
 @require_GET
@@ -115,3 +122,44 @@ class AuditLogExportView(AuditLogMixin, View):
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
         return response
+
+
+@method_decorator(never_cache, name="dispatch")  # the answer to a creation holds the key
+class ApiTokenListView(LoginRequiredMixin, View):
+    """The signed-in user's API tokens: make one (its key is in that one answer only), revoke one."""
+
+    template_name = "parties/api_token_list.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.actor = actor_for(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def render(self, form: ApiTokenForm, *, status: int = 200, **extra) -> HttpResponse:
+        context = {"form": form, "tokens": api_token_list_for(self.actor), "now": timezone.now()}
+        return render(self.request, self.template_name, context | extra, status=status)
+
+    def get(self, request):
+        return self.render(ApiTokenForm())
+
+    def post(self, request):
+        form = ApiTokenForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        try:
+            token, key = api_token_create(actor=self.actor, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.render(form, status=400)
+        return self.render(ApiTokenForm(), created=token, key=key)
+
+
+class ApiTokenRevokeView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, token_key: str):
+        actor = actor_for(request.user)
+        # Another user's token is not found: nobody learns which keys exist.
+        token = get_object_or_404(api_token_list_for(actor), token_key=token_key)
+        api_token_revoke(actor=actor, token=token, request=request)
+        messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+        return redirect("parties:api-tokens")

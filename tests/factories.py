@@ -6,7 +6,9 @@ import factory
 from django.contrib.auth import get_user_model
 
 from agreement.models import Agreement, Chapter, Mineral, Participation
+from parties.access import actor_for
 from parties.models import Membership, Party
+from parties.tokens import api_token_create
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -70,3 +72,8 @@ class MineralFactory(factory.django.DjangoModelFactory):
     agreement = factory.SubFactory(AgreementFactory)
     name = factory.Sequence(lambda n: f"Mineral {n}")
     hs_codes = factory.LazyFunction(lambda: ["2825.20"])
+
+
+def make_token(user, *, name: str = "test script", lifetime_days: int = 90) -> str:
+    """A new API token for the user, made through the service as the page makes it; its key."""
+    return api_token_create(actor=actor_for(user), name=name, lifetime_days=lifetime_days)[1]

@@ -23,6 +23,8 @@ from agreement.models import ExportJob
 from negotiations import services as negotiation_services
 from negotiations.models import Notification, Proposal, Resolution, Watch
 from parties.access import actor_for
+from parties.models import ApiToken
+from parties.tokens import api_token_create
 from tests.factories import MembershipFactory, PartyFactory
 
 MARKER = "EU-DELEGATION-ONLY-4417"
@@ -193,6 +195,16 @@ def resolution(s: Scene) -> dict:
     return {"pk": pending.pk}
 
 
+def us_lead_token(s: Scene) -> dict:
+    """us-lead's API token, made on first use: only its owner may revoke it."""
+    owner = s.users["us-lead"]
+    token = (
+        ApiToken.objects.filter(user=owner).first()
+        or api_token_create(actor=actor_for(owner), name="Script", lifetime_days=30)[0]
+    )
+    return {"token_key": token.token_key}
+
+
 RESOLVED = "1. The Parties shall cooperate."  # the scene's provision, its brackets resolved
 
 
@@ -352,6 +364,16 @@ MATRIX: dict[str, Route] = {
         },
     ),
     "parties:party-colours": Route(reads=EVERYONE),
+    "parties:api-tokens": Route(
+        reads=SIGNED_IN,
+        page=True,
+        writes={
+            "post": Write(SIGNED_IN, lambda s: {"name": "Nightly export", "lifetime_days": 30})
+        },
+    ),
+    "parties:api-token-revoke": Route(
+        us_lead_token, page=True, writes={"post": Write(frozenset({"us-lead"}))}
+    ),
     "negotiations:round-list": Route(AGREEMENT, reads=PARTICIPANTS, page=True),
     "negotiations:round-detail": Route(pk("round_1"), reads=PARTICIPANTS, page=True),
     "negotiations:action-item-list": Route(
@@ -419,9 +441,6 @@ MATRIX: dict[str, Route] = {
     "schema": Route(reads=SIGNED_IN),
     "swagger-ui": Route(reads=SIGNED_IN),
     # --- API ---
-    "auth-token": Route(
-        writes={"post": Write(EVERYONE, lambda s: {"username": "us-lead", "password": "pw"})}
-    ),
     "party-list": Route(
         reads=SIGNED_IN,
         writes={
@@ -572,6 +591,7 @@ MATRIX: dict[str, Route] = {
             "delete": Write(frozenset({"us-reviewer"})),
         },
     ),
+    "comment-history": Route(pk("us_comment"), reads=PARTICIPANTS),
     "action-item-list": Route(
         reads=SIGNED_IN,
         writes={

@@ -16,12 +16,12 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from negotiations.services import comment_create, position_record
 from parties.access import actor_for
+from tests.factories import make_token
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 
@@ -64,7 +64,7 @@ def token(world, make_provision, settings, in_test_transaction):
         body="EU internal",
         visibility="delegation",
     )
-    return Token.objects.create(user=world.user("US", "negotiator")).key
+    return make_token(world.user("US", "negotiator"))
 
 
 @schema.parametrize()

@@ -115,7 +115,6 @@ def _seed() -> str:
 
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
     from agreement import demo_content
     from agreement.models import Agreement, Participation
@@ -123,6 +122,7 @@ def _seed() -> str:
     from parties.models import Party
     from provisions import services
     from tests.benchmarks.text import _PARTY_CODES, bracket, make_text
+    from tests.factories import make_token
 
     call_command("load_demo", force=True, stdout=io.StringIO())
     agreement = Agreement.objects.get(title=demo_content.AGREEMENT_TITLE)
@@ -151,8 +151,7 @@ def _seed() -> str:
             category="trade_measures",
             body=bracket(body, seed=index),
         )
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    return make_token(user, name="benchmark")
 
 
 @contextmanager
