@@ -9,8 +9,13 @@ and "staff" for the secretariat) may use nothing but the enrolment pages until t
 
 from __future__ import annotations
 
+import time
+
+from allauth.account import app_settings as account_settings
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import checks
@@ -41,12 +46,18 @@ API_REQUIRED_MESSAGE = (
 
 
 def two_factor_required(user) -> bool:
-    """Whether the setting requires this user to sign in with a second factor."""
+    """Whether the setting requires this user to sign in with a second factor.
+
+    Never for an account made by agency sign-in: it has no password, so it signs in only through
+    the agency's identity provider, whose own multi-factor sign-in stands for ours (README "Agency
+    sign-in"). Given a password by the secretariat, it is asked again like any other."""
     required = set(settings.TWO_FACTOR_REQUIRED_FOR)
     if not required or not getattr(user, "is_authenticated", False):
         return False
     actor = actor_for(user)
-    return (STAFF in required and actor.is_secretariat) or actor.role in required
+    if not ((STAFF in required and actor.is_secretariat) or actor.role in required):
+        return False
+    return user.has_usable_password() or not SocialAccount.objects.filter(user=user).exists()
 
 
 def two_factor_enrolled(user) -> bool:
@@ -73,6 +84,21 @@ def two_factor_reset(*, actor: Actor | None, user: AbstractBaseUser, request=Non
             detail=f"Reset {by}: {names} removed",
         )
     return len(removed)
+
+
+def signed_in_recently(request) -> bool:
+    """Whether this session signed in (password, agency or code step) or confirmed access within
+    ACCOUNT_REAUTHENTICATION_TIMEOUT. allauth asks to confirm access before any change of
+    authenticators; just after signing in (as when the gate sends someone to enrol) the sign-in
+    itself is that confirmation, rather than asking for the password twice in a minute."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    records = get_authentication_records(request, user)
+    return (
+        bool(records)
+        and time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
+    )
 
 
 class TwoFactorEnrolmentMiddleware:
