@@ -14,6 +14,3 @@ class PartiesConfig(AppConfig):
         from .two_factor import connect_audit
 
         connect_audit()
-        from . import lockout
-
-        lockout.connect_audit()

@@ -4,7 +4,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from config.viewsets import CreateReadUpdateViewSet
@@ -14,7 +13,6 @@ from parties.access import actor_for
 from provisions.selectors import agreement_compare
 
 from .. import services
-from ..models import ExportJob
 from ..selectors import agreement_list_for, chapter_list_for, export_list_for, mineral_list_for
 from .serializers import (
     AgreementCompareSerializer,
@@ -199,14 +197,8 @@ class ExportJobViewSet(
     def download(self, request, pk=None):
         """The built file, for the person it was prepared for."""
         job = self.get_object()
-        if job.status != ExportJob.Status.DONE:
-            raise NotFound(
-                f"Export {job.pk} has no file: it is {job.get_status_display().lower()}."
-            )
-        if not job.file:
-            raise NotFound(f"The file of export {job.pk} was removed after the retention period.")
         return FileResponse(
-            job.file.open("rb"),
+            services.export_download(actor=actor_for(request.user), job=job, request=request),
             as_attachment=True,
             filename=job.file_name,
         )

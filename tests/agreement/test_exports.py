@@ -13,6 +13,7 @@ from agreement import services
 from agreement.models import ExportJob
 from negotiations.services import comment_create, position_record, round_close, round_create
 from parties.access import actor_for
+from parties.models import AuditEntry
 from provisions import services as provision_services
 from tests.conftest import forget_minerals
 
@@ -83,10 +84,14 @@ def test_export_is_accepted_built_and_downloaded_by_its_recipient(world, api, cl
     assert job["marking"] in text
     assert "Reference prices" in text
     assert job["sha256"] and job["size"] == len(text.encode())
+    entry = AuditEntry.objects.get(kind=AuditEntry.Kind.EXPORT_DOWNLOADED)
+    assert (entry.actor, entry.party, entry.client_address) == (user, world.eu, "127.0.0.1")
+    assert entry.detail == f"Export {job['id']}: {download.filename}"
 
     stranger = api(world.user("US", "lead"))
     assert stranger.get(f"/api/v1/exports/{job['id']}/").status_code == 404
     assert stranger.get(f"/api/v1/exports/{job['id']}/download/").status_code == 404
+    assert AuditEntry.objects.count() == 1
 
 
 @pytest.mark.parametrize(
