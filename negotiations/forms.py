@@ -3,7 +3,7 @@ from django import forms
 from agreement.models import Agreement, Chapter
 from provisions.models import Provision
 
-from .models import Position, Visibility
+from .models import COMMENT_BODY_MAX_LENGTH, Position, Visibility
 
 
 class WatchForm(forms.Form):
@@ -16,7 +16,9 @@ class WatchForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=COMMENT_BODY_MAX_LENGTH,
     )
     visibility = forms.ChoiceField(
         label="Who sees it",

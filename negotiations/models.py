@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -82,7 +83,16 @@ class Visibility(models.TextChoices):
     DELEGATION = "delegation", "My delegation only"
 
 
+# Long enough for a delegation's reasoned note on an article; short enough that one comment cannot
+# fill a page, an e-mail or the database.
+COMMENT_BODY_MAX_LENGTH = 20_000
+
+
 class CommentQuerySet(models.QuerySet):
+    def present(self):
+        """Comments not removed: a removed comment is hidden from everyone, kept with its history."""
+        return self.filter(deleted_at__isnull=True)
+
     def visible_to_party(self, party_id: int | None, *, sees_delegation_material: bool):
         """Shared comments, plus the party's own delegation-only ones when the reader may see them."""
         shared = models.Q(visibility=Visibility.SHARED)
@@ -92,6 +102,9 @@ class CommentQuerySet(models.QuerySet):
 
 
 class Comment(models.Model):
+    """A remark on a provision. Its audience (visibility) is fixed when it is written; edits keep
+    the earlier words in history, and removing one hides it (`deleted_at`), never erases it."""
+
     provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="comments")
     provision_version = models.PositiveIntegerField(
         null=True, blank=True, help_text="The version commented on, if any"
@@ -110,11 +123,26 @@ class Comment(models.Model):
     visibility = models.CharField(
         max_length=16, choices=Visibility.choices, default=Visibility.SHARED
     )
-    body = models.TextField()
+    body = models.TextField(
+        max_length=COMMENT_BODY_MAX_LENGTH,
+        validators=[MaxLengthValidator(COMMENT_BODY_MAX_LENGTH)],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = CommentQuerySet.as_manager()
+    history = HistoricalRecords(
+        bases=[PartyStampedHistory], history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta:
         ordering = ["provision", "created_at", "id"]
@@ -127,6 +155,10 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment by {self.author} on {self.provision.number}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 class ActionItem(models.Model):

@@ -49,15 +49,25 @@ def position_list_for(actor: Actor) -> QuerySet[Position]:
 
 
 def comment_list_for(actor: Actor) -> QuerySet[Comment]:
-    """Shared comments, plus the actor's own delegation's internal ones; never another party's."""
+    """Shared comments, plus the actor's own delegation's internal ones; never another party's,
+    and never a removed one (it stays in the database and its history, hidden from everyone)."""
     return (
         Comment.objects.filter(provision__agreement__in=agreement_list_for(actor))
+        .present()
         .visible_to_party(
             actor.party_id,
             sees_delegation_material=actor.sees_delegation_material_of(actor.party_id),
         )
         .select_related("author", "party", "provision")
     )
+
+
+def comment_history_for(actor: Actor, comment: Comment) -> QuerySet:
+    """A comment's versions, newest first, for a reader of the comment (`comment_list_for`): a
+    comment's audience never changes, so whoever may read it may read its earlier words."""
+    if not comment_list_for(actor).filter(pk=comment.pk).exists():
+        return Comment.history.none()
+    return comment.history.select_related("history_user").order_by("-history_date", "-history_id")
 
 
 def delegation_member(party: Party, username: str):

@@ -13,7 +13,8 @@ from django.utils import timezone
 from agreement.models import Agreement, Chapter, Participation
 from agreement.services import agreement_require_participant
 from parties.access import Actor, Capability, Role, require
-from parties.models import Membership, Party
+from parties.audit import audit_record
+from parties.models import AuditEntry, Membership, Party
 from provisions import ownership
 from provisions.incorporate import incorporate
 from provisions.models import TEXT_FROZEN_STATUSES, Provision
@@ -293,7 +294,10 @@ def comment_create(
     visibility: str = Visibility.SHARED,
     provision_version: int | None = None,
 ) -> Comment:
-    """Reviewers and up comment; delegation-only comments need a delegation to stay within."""
+    """Reviewers and up comment; delegation-only comments need a delegation to stay within.
+
+    The audience chosen here is the comment's for good: `comment_update` changes only the words.
+    """
     require(actor, Capability.COMMENT)
     agreement_require_participant(actor, provision.agreement, to_write=False)
     if visibility == Visibility.DELEGATION and actor.party is None:
@@ -315,6 +319,8 @@ def comment_create(
         body=body,
     )
     comment.full_clean()
+    comment._history_user = actor.user
+    comment._change_reason = "Comment posted"
     comment.save()
     notification_publish(
         Event(
@@ -329,34 +335,83 @@ def comment_create(
     return comment
 
 
-def _require_author(actor: Actor, comment: Comment) -> None:
-    if comment.author_id != actor.user.pk:
-        raise PermissionDenied("Only the author may change or delete a comment.")
+def _comment_locked(comment: Comment) -> Comment:
+    """The comment's row, locked, refused once removed: a removed comment is not edited again."""
+    locked = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("provision")
+        .get(pk=comment.pk)
+    )
+    if locked.is_deleted:
+        raise ValidationError(
+            f"Comment #{locked.pk} on Article {locked.provision.number} was removed: it can no "
+            "longer be changed."
+        )
+    return locked
+
+
+def _comment_audit_detail(comment: Comment) -> str:
+    """Where, never what: the audit log is read by the secretariat, which must not read a
+    delegation-only comment's words (the comment's own history keeps them for its readers)."""
+    audience = "delegation-only" if comment.visibility == Visibility.DELEGATION else "shared"
+    return f"Comment #{comment.pk} ({audience}) on Article {comment.provision.number}"
 
 
 @transaction.atomic
-def comment_update(
-    *, actor: Actor, comment: Comment, body: str | None = None, visibility: str | None = None
-) -> Comment:
-    _require_author(actor, comment)
+def comment_update(*, actor: Actor, comment: Comment, body: str, request=None) -> Comment:
+    """Only the author rewords a comment; the earlier words stay in its history, the edit is
+    audited. Its audience is fixed when it is written (a shared comment turned delegation-only
+    would hide what others read; the other way would leak)."""
+    if comment.author_id != actor.user.pk:
+        raise PermissionDenied("Only the author may edit a comment.")
     require(actor, Capability.COMMENT)
-    if body is not None:
-        comment.body = body
-    if visibility is not None:
-        if visibility == Visibility.DELEGATION and comment.party_id is None:
-            raise ValidationError(
-                {"visibility": "The secretariat has no delegation; comment as shared."}
-            )
-        comment.visibility = visibility
+    comment = _comment_locked(comment)
+    if comment.body == body:
+        return comment
+    comment.body = body
     comment.full_clean()
+    comment._history_user = actor.user
+    comment._change_reason = "Comment edited"
     comment.save()
+    audit_record(
+        AuditEntry.Kind.COMMENT_EDITED,
+        actor=actor.user,
+        subject=comment.author,
+        request=request,
+        detail=_comment_audit_detail(comment),
+    )
     return comment
 
 
 @transaction.atomic
-def comment_delete(*, actor: Actor, comment: Comment) -> None:
-    _require_author(actor, comment)
-    comment.delete()
+def comment_delete(*, actor: Actor, comment: Comment, request=None) -> Comment:
+    """The author removes their comment, or the secretariat (the chair) removes a shared one
+    from the record it moderates. Removing hides the comment from everyone; the row and its
+    history stay, and the removal is audited."""
+    if comment.author_id != actor.user.pk:
+        if not (actor.is_chair and comment.visibility == Visibility.SHARED):
+            raise PermissionDenied(
+                "Only the author, or the secretariat for a shared comment, may remove a comment."
+            )
+    else:
+        require(actor, Capability.COMMENT)
+    comment = _comment_locked(comment)
+    comment.deleted_at, comment.deleted_by = timezone.now(), actor.user
+    comment._history_user = actor.user
+    comment._change_reason = (
+        "Comment removed by its author"
+        if comment.author_id == actor.user.pk
+        else "Comment removed by the secretariat"
+    )
+    comment.save(update_fields=["deleted_at", "deleted_by"])
+    audit_record(
+        AuditEntry.Kind.COMMENT_DELETED,
+        actor=actor.user,
+        subject=comment.author,
+        request=request,
+        detail=_comment_audit_detail(comment),
+    )
+    return comment
 
 
 def action_item_assignee_refusal(party: Party, username: str) -> str:

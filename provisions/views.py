@@ -454,9 +454,13 @@ class ProvisionCommentView(ProvisionMixin, View):
     def post(self, request, pk):
         form = CommentForm(request.POST, can_keep_internal=self.actor.party is not None)
         if not form.is_valid():
+            # Some text too long is told as such; no text gets the plain request for some.
+            too_long = form.data.get("body") and form.errors.get("body")
             messages.error(
                 request,
-                "A comment needs some text, shown to all participants or to your delegation.",
+                " ".join(too_long)
+                if too_long
+                else "A comment needs some text, shown to all participants or to your delegation.",
             )
             return redirect_to_detail(request, self.provision)
         try:

@@ -588,7 +588,8 @@ MATRIX: dict[str, Route] = {
         reads=PARTICIPANTS,
         writes={
             "patch": Write(frozenset({"us-reviewer"}), lambda s: {"body": "Edited"}),
-            "delete": Write(frozenset({"us-reviewer"})),
+            # The secretariat moderates: it may remove (hide) a shared comment.
+            "delete": Write(frozenset({"us-reviewer", "staff"})),
         },
     ),
     "comment-history": Route(pk("us_comment"), reads=PARTICIPANTS),

@@ -125,8 +125,33 @@ class CommentSerializer(ModelSerializer):
 
 
 class CommentUpdateSerializer(CommentSerializer):
+    """Only the words change. The audience is fixed when the comment is written: sending it back
+    unchanged is fine, a different one is refused (400)."""
+
     class Meta(CommentSerializer.Meta):
         read_only_fields = ["provision", "provision_version"]
+
+    def validate_visibility(self, value: str) -> str:
+        if self.instance is not None and value != self.instance.visibility:
+            raise serializers.ValidationError(
+                f"A comment's audience is fixed when it is written (this one: "
+                f"{self.instance.visibility}): post a new comment to reach another audience."
+            )
+        return value
+
+
+class CommentHistorySerializer(serializers.Serializer):
+    """One version of a comment: its words then, who wrote them, and why the row was written."""
+
+    at = serializers.DateTimeField(source="history_date")
+    by = serializers.CharField(source="history_user.username", default=None, allow_null=True)
+    party = serializers.CharField(source="history_party", help_text="The writer's party then")
+    reason = serializers.CharField(source="history_change_reason", allow_null=True)
+    body = serializers.CharField()
+    removed = serializers.SerializerMethodField(help_text="True on the row that removed it")
+
+    def get_removed(self, row) -> bool:
+        return row.deleted_at is not None
 
 
 class AssigneeField(serializers.SlugRelatedField):

@@ -14,6 +14,7 @@ from .. import services
 from ..filters import ActionItemFilter, NotificationFilter, ProposalFilter
 from ..selectors import (
     action_item_list_for,
+    comment_history_for,
     comment_list_for,
     notification_list_for,
     position_list_for,
@@ -29,6 +30,7 @@ from ..selectors import (
 from .serializers import (
     ActionItemSerializer,
     ActionItemUpdateSerializer,
+    CommentHistorySerializer,
     CommentSerializer,
     CommentUpdateSerializer,
     NotificationReadSerializer,
@@ -193,8 +195,37 @@ def _stale_consent_response(stale: services.StaleConsent) -> Response:
     return conflict_response(stale, read.body)
 
 
+COMMENT_WRITE_ANSWERS = {
+    400: OpenApiResponse(
+        description="Invalid input, named by field: an empty body, a body over 20,000 "
+        "characters, a different `visibility` (a comment's audience is fixed when it is "
+        "written); or a comment already removed"
+    ),
+    403: OpenApiResponse(
+        description="Not the author (the secretariat may remove, not edit, a shared comment)"
+    ),
+    404: OpenApiResponse(description="Unknown or removed comment, or one you cannot read"),
+}
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: CommentSerializer, **COMMENT_WRITE_ANSWERS}),
+    update=extend_schema(responses={200: CommentSerializer, **COMMENT_WRITE_ANSWERS}),
+    partial_update=extend_schema(responses={200: CommentSerializer, **COMMENT_WRITE_ANSWERS}),
+    destroy=extend_schema(
+        responses={
+            204: OpenApiResponse(description="Removed: hidden from everyone, kept in history"),
+            **COMMENT_WRITE_ANSWERS,
+        }
+    ),
+)
 class CommentViewSet(CreateReadUpdateViewSet, mixins.DestroyModelMixin):
-    """Comments on provisions. Delegation-only comments are visible to the author's delegation alone."""
+    """Comments on provisions. Delegation-only comments are visible to the author's delegation alone.
+
+    The author edits the words (the audience is fixed); earlier words stay in the comment's
+    history. DELETE removes a comment: it is hidden from every list, page and export, kept in
+    the database with its history, and the removal is in the audit log.
+    """
 
     filterset_fields = ["provision", "visibility", "provision__agreement"]
     search_fields = ["body"]
@@ -211,14 +242,30 @@ class CommentViewSet(CreateReadUpdateViewSet, mixins.DestroyModelMixin):
         )
 
     def perform_update(self, serializer):
+        comment = serializer.instance
         serializer.instance = services.comment_update(
             actor=actor_for(self.request.user),
-            comment=serializer.instance,
-            **serializer.validated_data,
+            comment=comment,
+            body=serializer.validated_data.get("body", comment.body),
+            request=self.request,
         )
 
     def perform_destroy(self, instance):
-        services.comment_delete(actor=actor_for(self.request.user), comment=instance)
+        services.comment_delete(
+            actor=actor_for(self.request.user), comment=instance, request=self.request
+        )
+
+    @extend_schema(
+        responses={
+            200: CommentHistorySerializer(many=True),
+            404: OpenApiResponse(description="Unknown or removed comment, or one you cannot read"),
+        }
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request, pk=None):
+        """The comment's versions, newest first: whoever reads a comment reads its earlier words."""
+        rows = comment_history_for(actor_for(request.user), self.get_object())
+        return Response(CommentHistorySerializer(rows, many=True).data)
 
 
 class ActionItemViewSet(CreateReadUpdateViewSet):
