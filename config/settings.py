@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
+    "axes",
     "parties",
     "agreement",
     "provisions",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "parties.two_factor.TwoFactorEnrolmentMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the locked page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -186,6 +188,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sign-in: django-allauth is the one sign-in path (the site, the admin, OpenID Connect, two-factor).
 # Accounts are made by the secretariat (or on first agency sign-in), never by self sign-up.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked account or client
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -198,6 +201,22 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_ON_GET = False
+# The sign-in throttle (django-axes, see parties/lockout.py) counts failures in the database, so a
+# Redis flush or restart resets nothing. An account is locked after AXES_FAILURE_LIMIT failures
+# from anywhere, a client address after SIGNIN_FAILURES_PER_CLIENT failures for any accounts, each
+# until AXES_COOLOFF_TIME has passed since its last counted failure. The client address honours
+# TRUSTED_PROXY_COUNT. A refusal while locked checks no password: it neither counts nor extends the
+# lock. Unlocks go through parties.lockout.account_unlock (audited), not axes' own admin pages.
+AXES_HANDLER = "parties.signin.SignInAttempts"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 5
+SIGNIN_FAILURES_PER_CLIENT = 20
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "parties.signin.signin_username"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_address"
+AXES_LOCKOUT_CALLABLE = "parties.signin.lockout_response"
+AXES_ENABLE_ADMIN = False
 
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes, pages
 # under /accounts/2fa/. The roles named here (lead, negotiator, reviewer, observer, and staff for

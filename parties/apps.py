@@ -14,3 +14,6 @@ class PartiesConfig(AppConfig):
         from .two_factor import connect_audit
 
         connect_audit()
+        from . import lockout
+
+        lockout.connect_audit()

@@ -15,9 +15,10 @@ from django.views.generic import ListView
 
 from config.forms import add_service_error
 
-from .access import actor_for
+from .access import Capability, actor_for
 from .filters import AuditEntryFilter
 from .forms import ApiTokenForm
+from .lockout import account_unlock, locked_accounts
 from .models import AuditEntry, Party
 from .selectors import audit_entries_for, audit_entries_may_read
 from .tokens import api_token_create, api_token_list_for, api_token_revoke
@@ -163,3 +164,30 @@ class ApiTokenRevokeView(LoginRequiredMixin, View):
         api_token_revoke(actor=actor, token=token, request=request)
         messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
         return redirect("parties:api-tokens")
+
+
+class LockedAccountsView(LoginRequiredMixin, View):
+    """The secretariat's list of accounts locked at sign-in, each with an Unlock button."""
+
+    template_name = "parties/locked_accounts.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.actor = actor_for(request.user)
+        if not self.actor.can(Capability.ADMINISTER):
+            raise PermissionDenied("Only the secretariat unlocks accounts.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *, error: str = "", status: int = 200):
+        context = {"accounts": locked_accounts(), "error": error}
+        return render(request, self.template_name, context, status=status)
+
+    def post(self, request):
+        username = request.POST.get("username", "")
+        try:
+            failures = account_unlock(actor=self.actor, username=username, request=request)
+        except ValidationError as error:
+            return self.get(request, error=" ".join(error.messages), status=400)
+        messages.success(request, f"“{username}” unlocked: {failures} failed sign-ins forgotten.")
+        return redirect("parties:locked-accounts")
