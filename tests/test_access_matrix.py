@@ -13,17 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
+from simple_history.admin import SimpleHistoryAdmin
 
 from agreement.models import ExportJob
 from negotiations import services as negotiation_services
 from negotiations.models import Notification, Proposal, Resolution, Watch
 from parties.access import actor_for
-from parties.models import ApiToken
+from parties.admin import SuperuserOnly
+from parties.models import ApiToken, AuditEntry, Membership, Party
 from parties.tokens import api_token_create
 from tests.factories import MembershipFactory, PartyFactory
 
@@ -45,6 +50,7 @@ EDITORS = COMMENTERS - {"us-reviewer"}
 LEADS = frozenset({"us-lead", "eu-lead", "staff"})
 PROPOSER_OR_CHAIR = frozenset({"us-lead", "staff"})  # procedural steps on the US's provision
 STAFF = frozenset({"staff"})
+AUDIT_READERS = frozenset({"us-lead", "eu-lead", "kr-lead", "staff"})
 EVERYONE = frozenset(ACTORS)
 
 
@@ -364,6 +370,9 @@ MATRIX: dict[str, Route] = {
         },
     ),
     "parties:party-colours": Route(reads=EVERYONE),
+    # The audit log: the secretariat reads all of it, a delegation's lead its own members' entries.
+    "parties:audit-log": Route(reads=AUDIT_READERS, page=True, query="?kind=sign_in"),
+    "parties:audit-export": Route(reads=AUDIT_READERS, page=True, query="?kind=sign_in"),
     "parties:api-tokens": Route(
         reads=SIGNED_IN,
         page=True,
@@ -757,3 +766,220 @@ def test_writes(name, method, actor, scene, django_capture_on_commit_callbacks):
         )
     else:
         assert_denied(response, route, actor, what)
+
+
+# --- the admin ---
+# Every admin page of every registered model, for every role: everyone but staff is sent to sign in;
+# staff (holding every permission) and superusers never read delegation-only material there; a
+# view-only model offers no add, change or delete, and POSTs that would write around the services
+# change nothing; models of other apps (accounts, groups, identity-provider links, authenticators)
+# are for superusers alone.
+
+VIEW_ONLY, THROUGH_SERVICES = "view-only", "through services"
+ADMIN_MODELS = {
+    "parties.party": THROUGH_SERVICES,
+    "parties.membership": THROUGH_SERVICES,
+    "parties.auditentry": VIEW_ONLY,
+    "parties.apitoken": VIEW_ONLY,
+    "agreement.agreement": THROUGH_SERVICES,
+    "agreement.participation": THROUGH_SERVICES,
+    "agreement.chapter": THROUGH_SERVICES,
+    "agreement.mineral": THROUGH_SERVICES,
+    "agreement.exportjob": VIEW_ONLY,
+    "provisions.provision": VIEW_ONLY,
+    "provisions.presence": VIEW_ONLY,
+    "negotiations.round": THROUGH_SERVICES,
+    "negotiations.position": VIEW_ONLY,
+    "negotiations.comment": VIEW_ONLY,
+    "negotiations.actionitem": VIEW_ONLY,
+    "negotiations.watch": VIEW_ONLY,
+    "negotiations.notification": VIEW_ONLY,
+    "negotiations.proposal": VIEW_ONLY,
+    "negotiations.resolution": VIEW_ONLY,
+    "negotiations.consent": VIEW_ONLY,
+}
+ADMIN_ROLES = [*ACTORS, "superuser"]
+
+
+def _registered():
+    return admin.site._registry.items()
+
+
+def _label(model) -> str:
+    return model._meta.label_lower
+
+
+def _admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def admin_scene(scene):
+    """The scene, with each kind of delegation-only material the admin could show: the EU's comment
+    and internal note (already there), an EU draft proposal and a notification for an EU member;
+    staff holding every permission there is, and a superuser."""
+    us_draft(scene)
+    Notification.objects.create(
+        recipient=scene.users["eu-lead"],
+        kind="text_changed",
+        agreement=scene.agreement,
+        provision=scene.provision,
+        actor_label="EU · eu-reviewer",
+        message=f"{MARKER} notification",
+    )
+    scene.users["staff"].user_permissions.set(Permission.objects.all())
+    scene.users["superuser"] = get_user_model().objects.create(
+        username="root", is_staff=True, is_superuser=True
+    )
+    return scene
+
+
+def _pages(model, model_admin) -> list[str]:
+    """The changelist and add pages, and every object's change, history and delete pages (and each
+    history row's page where the admin shows history rows)."""
+    pages = [_admin_url(model, "changelist"), _admin_url(model, "add")]
+    for obj in model._default_manager.all():
+        key = quote(obj.pk)
+        pages += [_admin_url(model, view, key) for view in ("change", "history", "delete")]
+        if isinstance(model_admin, SimpleHistoryAdmin):
+            pages += [
+                _admin_url(model, "simple_history", key, record.history_id)
+                for record in obj.history.all()
+            ]
+    return pages
+
+
+def test_every_admin_model_is_in_the_matrix():
+    ours = {_label(model) for model, _ in _registered() if model._meta.app_label in OUR_ADMIN_APPS}
+    assert sorted(ours - ADMIN_MODELS.keys()) == [], "add these models to ADMIN_MODELS"
+    others = [
+        _label(model)
+        for model, model_admin in _registered()
+        if model._meta.app_label not in OUR_ADMIN_APPS
+        and not isinstance(model_admin, SuperuserOnly)
+    ]
+    assert others == [], "models of other apps are for superusers only"
+
+
+OUR_ADMIN_APPS = frozenset({"parties", "agreement", "provisions", "negotiations"})
+
+
+@pytest.mark.parametrize("actor", ADMIN_ROLES)
+def test_admin_pages(actor, admin_scene):
+    client = Client()
+    if actor != "anonymous":
+        client.force_login(admin_scene.users[actor])
+    is_staff = actor in {"staff", "superuser"}
+    for model, model_admin in _registered():
+        label, ours = _label(model), model._meta.app_label in OUR_ADMIN_APPS
+        kind = ADMIN_MODELS.get(label) if ours else None
+        pages = _pages(model, model_admin) if is_staff else [_admin_url(model, "changelist")]
+        for url in pages:
+            response = client.get(url)
+            what = f"GET {url} as {actor}"
+            if not is_staff:
+                assert response.status_code == 302 and "login" in response["Location"], what
+                continue
+            assert MARKER.encode() not in response.content, f"{what} shows delegation-only material"
+            status = response.status_code
+            if not ours:
+                assert status == (403 if actor == "staff" else 200) or (
+                    actor == "superuser" and status == 302
+                ), f"{what}: {status}"
+            elif url.endswith("/add/"):
+                assert status == (403 if kind == VIEW_ONLY else 200), f"{what}: {status}"
+            elif url.endswith("/delete/"):
+                assert status in (403, 302) or kind == THROUGH_SERVICES, f"{what}: {status}"
+            else:
+                # 302: an object this user may not read (the admin's list is the application's).
+                assert status in (200, 302), f"{what}: {status}"
+                if kind == VIEW_ONLY:
+                    assert b'name="_save"' not in response.content, f"{what} offers to save"
+
+
+def _our_rows() -> dict[str, list]:
+    return {
+        label: list(model._default_manager.order_by("pk").values())
+        for model, _ in _registered()
+        if (label := _label(model)) in ADMIN_MODELS
+    }
+
+
+@pytest.mark.parametrize("actor", ["staff", "superuser"])
+def test_admin_posts_to_view_only_models_change_nothing(actor, admin_scene):
+    client = Client()
+    client.force_login(admin_scene.users[actor])
+    before = _our_rows()
+    for model, _ in _registered():
+        if ADMIN_MODELS.get(_label(model)) != VIEW_ONLY:
+            continue
+        assert client.post(_admin_url(model, "add"), {}).status_code == 403, _label(model)
+        objects = list(model._default_manager.all())
+        for obj in objects:
+            key = quote(obj.pk)
+            for view, data in (("change", {"_save": "Save"}), ("delete", {"post": "yes"})):
+                status = client.post(_admin_url(model, view, key), data).status_code
+                assert status in (403, 302), f"POST {view} {_label(model)} {obj.pk}: {status}"
+        client.post(
+            _admin_url(model, "changelist"),
+            {
+                "action": "delete_selected",
+                "_selected_action": [quote(obj.pk) for obj in objects],
+                "post": "yes",
+            },
+        )
+    assert _our_rows() == before
+
+
+@pytest.mark.parametrize("actor", ["staff", "superuser"])
+def test_admin_writes_go_through_the_services(actor, admin_scene):
+    """A party's code stays; nobody places themselves in a delegation; staff cannot make themselves
+    superusers or grant themselves permissions."""
+    me = admin_scene.users[actor]
+    client = Client()
+    client.force_login(me)
+    us = Party.objects.get(code="US")
+    response = client.post(
+        _admin_url(Party, "change", us.pk),
+        {
+            "code": "XX",
+            "name": "United States of America",
+            "lead_agency": "USTR",
+            "kind": "state",
+            "colour": "#112233",
+            "memberships-TOTAL_FORMS": 0,
+            "memberships-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    us.refresh_from_db()
+    assert (us.code, us.name) == ("US", "United States of America")
+
+    eu = Party.objects.get(code="EU")
+    placing_me = {"user": me.pk, "party": eu.pk, "role": "lead"}
+    assert client.post(_admin_url(Membership, "add"), placing_me).status_code == 200  # refused
+    assert not Membership.objects.filter(user=me).exists()
+
+    newcomer = get_user_model().objects.create(username="newcomer")
+    placing = {"user": newcomer.pk, "party": eu.pk, "role": "reviewer"}
+    assert client.post(_admin_url(Membership, "add"), placing).status_code == 302
+    placed = Membership.objects.get(user=newcomer)
+    entry = AuditEntry.objects.get(kind=AuditEntry.Kind.MEMBERSHIP_CHANGED, subject=newcomer)
+    assert (entry.actor, entry.detail) == (me, "no delegation → EU reviewer")
+    assert (
+        client.post(_admin_url(Membership, "delete", placed.pk), {"post": "yes"}).status_code == 302
+    )
+    assert not Membership.objects.filter(user=newcomer).exists()
+    assert AuditEntry.objects.filter(subject=newcomer).count() == 2
+
+    account = _admin_url(get_user_model(), "change", me.pk)
+    response = client.post(
+        account,
+        {"username": me.username, "is_active": "on", "is_staff": "on", "is_superuser": "on"},
+    )
+    me.refresh_from_db()
+    if actor == "staff":
+        assert response.status_code == 403 and not me.is_superuser
+        group = Group.objects.create(name="Secretariat")
+        assert client.get(_admin_url(Group, "change", group.pk)).status_code == 403
+        assert client.post(_admin_url(Group, "add"), {"name": "Mine"}).status_code == 403
