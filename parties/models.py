@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 party_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,7}$",
@@ -158,6 +159,10 @@ class ApiToken(AbstractAuthToken):
     """
 
     name = models.CharField(max_length=100)
+    # Unique, where knox's is only indexed: the page and its revoke button name a token by it.
+    token_key = models.CharField(
+        max_length=CONSTANTS.MAXIMUM_TOKEN_PREFIX_LENGTH + CONSTANTS.TOKEN_KEY_LENGTH, unique=True
+    )
     # Every token ends: knox's own model allows none, ours requires it.
     expiry = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -165,10 +170,6 @@ class ApiToken(AbstractAuthToken):
     class Meta:
         ordering = ["-created"]
         verbose_name = "API token"
-        constraints = [
-            # The page and its revoke button name a token by this prefix of its key.
-            models.UniqueConstraint(fields=["token_key"], name="api_token_key_unique"),
-        ]
 
     def __str__(self) -> str:
         # Never the digest (knox's default): it would show wherever a token is named.

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             name='ApiToken',
             fields=[
                 ('digest', models.CharField(max_length=128, primary_key=True, serialize=False)),
-                ('token_key', models.CharField(db_index=True, max_length=25)),
+                ('token_key', models.CharField(max_length=25, unique=True)),
                 ('created', models.DateTimeField(auto_now_add=True)),
                 ('name', models.CharField(max_length=100)),
                 ('expiry', models.DateTimeField()),
@@ -40,7 +40,6 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'API token',
                 'ordering': ['-created'],
-                'constraints': [models.UniqueConstraint(fields=('token_key',), name='api_token_key_unique')],
             },
         ),
         migrations.RunSQL(
