@@ -5,7 +5,7 @@ No inline script anywhere (htmx is configured by a meta tag; Swagger UI is serve
 
 import ipaddress
 import json
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from django.http import JsonResponse
 
@@ -26,13 +26,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
 NUL = "\x00"
 
 
+def content_security_policy() -> str:
+    """The policy, with the agency identity provider (OIDC_ISSUER) allowed as a form's
+    destination: the sign-in button's form is answered by a redirect there, and Chromium applies
+    form-action to the redirect too."""
+    from django.conf import settings
+
+    if not settings.OIDC_ISSUER:
+        return CONTENT_SECURITY_POLICY
+    issuer = urlsplit(settings.OIDC_ISSUER)
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {issuer.scheme}://{issuer.netloc}"
+    )
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.setdefault("Content-Security-Policy", content_security_policy())
         response.setdefault("Referrer-Policy", "same-origin")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response

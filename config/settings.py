@@ -229,6 +229,42 @@ MFA_TOTP_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Critical Minerals Agreeme
 # 5 minutes, 10 a minute per address), as wrong passwords do: keep that rate when changing
 # ACCOUNT_RATE_LIMITS, or the code step is open to guessing (tests/parties/test_two_factor.py).
 
+# Agency sign-in (OpenID Connect; README "Agency sign-in"). With OIDC_ISSUER set, the sign-in page
+# offers the agency's identity provider beside the password form; unset, it does not. The groups
+# claim (OIDC_GROUPS_CLAIM) places each person through OIDC_GROUP_MAP ("group=PARTY:role; ...",
+# parties/claims.py); claims that map to no delegation are refused. Register the redirect URI
+# <site>/accounts/oidc/<OIDC_PROVIDER_ID>/login/callback/ at the identity provider.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+OIDC_GROUP_MAP = os.environ.get("OIDC_GROUP_MAP", "")
+SOCIALACCOUNT_ADAPTER = "parties.agency.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+# An e-mail address never links an agency identity to an existing account: only the provider's
+# subject identifier does.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": os.environ.get("OIDC_PROVIDER_ID", "agency"),
+                "name": os.environ.get("OIDC_PROVIDER_NAME", "Sign in with your agency account"),
+                "client_id": os.environ.get("OIDC_CLIENT_ID", ""),
+                "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
+                "settings": {
+                    "server_url": OIDC_ISSUER,
+                    "scope": os.environ.get("OIDC_SCOPES", "openid profile email").split(),
+                    "oauth_pkce_enabled": True,
+                },
+            }
+        ]
+        if OIDC_ISSUER
+        else [],
+    }
+}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -6,7 +6,10 @@ class PartiesConfig(AppConfig):
     verbose_name = "Parties and delegations"
 
     def ready(self) -> None:
-        from . import history  # noqa: F401  (connects the history-party stamp)
+        from . import (
+            agency,  # noqa: F401  (registers the agency sign-in check)
+            history,  # noqa: F401  (connects the history-party stamp)
+        )
         from .admin import leave_other_apps_to_superusers
 
         # After the admin's own ready(), which registered every app's admin.

@@ -24,6 +24,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# The agency identity provider (OpenID Connect) the sign-in tests start: `agency`, `agency_sign_in`.
+pytest_plugins = ["tests.oidc_provider.fixtures"]
+
 User = get_user_model()
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
