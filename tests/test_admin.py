@@ -3,6 +3,7 @@
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
 from negotiations.services import comment_create, position_record
 from parties.access import actor_for
@@ -170,3 +171,85 @@ def test_admin_never_shows_a_draft_proposal_to_the_secretariat(world, staff_clie
         302,
         404,
     )
+
+
+def test_a_refused_admin_change_is_a_message_and_nothing_is_saved(world, staff_client, secretariat):
+    """The admin saves through the services: their refusals show as messages, never as a 500."""
+    from negotiations.models import Round
+    from negotiations.services import round_close, round_create
+    from parties.models import AuditEntry, Membership
+    from parties.services import membership_set
+
+    staff = actor_for(secretariat)
+    round_ = round_create(
+        actor=staff,
+        agreement=world.agreement,
+        number=1,
+        venue="Geneva",
+        starts_on="2026-11-02",
+        ends_on="2026-11-04",
+    )
+    round_close(actor=staff, round_=round_)
+    url = f"/admin/negotiations/round/{round_.pk}/change/"
+    form = {"number": 1, "venue": "Bern", "starts_on": "2026-11-02", "ends_on": "2026-11-04"}
+    response = staff_client.post(url, form, follow=True)
+    assert response.status_code == 200
+    assert b"is closed" in response.content
+    assert Round.objects.get(pk=round_.pk).venue == "Geneva"
+
+    # Placed in the EU by a colleague, the secretariat member cannot change its own role there.
+    colleague = get_user_model().objects.create(username="colleague", is_staff=True)
+    membership = membership_set(
+        actor=actor_for(colleague),
+        user=secretariat,
+        party=world.eu,
+        role="reviewer",
+    )
+    url = f"/admin/parties/membership/{membership.pk}/change/"
+    response = staff_client.post(url, {"party": world.eu.pk, "role": "lead"}, follow=True)
+    assert b"cannot place yourself" in response.content
+    assert Membership.objects.get(user=secretariat).role == "reviewer"
+    response = staff_client.post(
+        f"/admin/parties/membership/{membership.pk}/delete/", {"post": "yes"}, follow=True
+    )
+    assert b"cannot place yourself" in response.content
+    assert Membership.objects.filter(user=secretariat).exists()
+    assert AuditEntry.objects.filter(subject=secretariat, kind="membership_changed").count() == 1
+
+
+def test_parties_and_minerals_are_added_through_the_services(world, staff_client):
+    from agreement.models import Mineral
+    from parties.models import Party
+
+    bad = staff_client.post(
+        "/admin/parties/party/add/",
+        {
+            "code": "nz",
+            "name": "New Zealand",
+            "lead_agency": "MFAT",
+            "kind": "state",
+            "colour": "#000000",
+            "memberships-TOTAL_FORMS": 0,
+            "memberships-INITIAL_FORMS": 0,
+        },
+    )
+    assert bad.status_code == 200 and not Party.objects.filter(name="New Zealand").exists()
+    good = staff_client.post(
+        "/admin/parties/party/add/",
+        {
+            "code": "NZ",
+            "name": "New Zealand",
+            "lead_agency": "MFAT",
+            "kind": "state",
+            "colour": "#000000",
+            "memberships-TOTAL_FORMS": 0,
+            "memberships-INITIAL_FORMS": 0,
+        },
+    )
+    assert good.status_code == 302 and Party.objects.get(code="NZ").lead_agency == "MFAT"
+    added = staff_client.post(
+        "/admin/agreement/mineral/add/",
+        {"agreement": world.agreement.pk, "name": "Gallium", "hs_codes": '["8112.92"]'},
+    )
+    assert added.status_code == 302
+    assert Mineral.objects.get(name="Gallium").hs_codes == ["8112.92"]
