@@ -215,10 +215,13 @@ def position_record(
         raise ValidationError(
             {"stance": f"Unknown stance '{stance}'; valid: {', '.join(Position.Stance.values)}."}
         )
-    # Read afresh: the stance is bound to the version stored now, not the one the caller holds.
-    # Without a lock: a text change committed meanwhile leaves this stance on the older version,
-    # which is exactly where an `agree` then stands (stale).
-    current = Provision.objects.get(pk=provision.pk)
+    # The provision's row is the lock: positions on one provision are recorded one at a time, so
+    # two first positions of a party cannot both insert (the second would break the
+    # one-per-party constraint, or fail `full_clean` as "already exists"): the later one waits,
+    # then finds the row the earlier one wrote and replaces it. Locked after the reads above and
+    # before the position, the order every step on a provision takes. Read afresh under the lock:
+    # the stance is bound to the version stored now, not the one the caller holds.
+    current = Provision.objects.select_for_update().get(pk=provision.pk)
     agree = stance == Position.Stance.AGREE
     if agree:
         _check_agree(provision=current, party=party, seen_version=seen_version)
