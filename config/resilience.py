@@ -28,6 +28,14 @@ class ResilientRedisCache(RedisCache):
             logger.warning("cache unavailable: get %s treated as a miss", key)
             return default
 
+    def add(self, key, value, timeout=None, version=None):
+        # As a cache that stores nothing answers: allauth's rate limits take it as their lock.
+        try:
+            return super().add(key, value, timeout, version)
+        except REDIS_DOWN:
+            logger.warning("cache unavailable: add %s skipped", key)
+            return True
+
     def set(self, key, value, timeout=None, version=None):
         try:
             super().set(key, value, timeout, version)

@@ -213,6 +213,7 @@ AXES_FAILURE_LIMIT = 5
 SIGNIN_FAILURES_PER_CLIENT = 20
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True  # the account's own failures only (parties.lockout.SignInAttempts)
 AXES_USERNAME_CALLABLE = "parties.signin.signin_username"
 AXES_CLIENT_IP_CALLABLE = "config.security.client_address"
 AXES_LOCKOUT_CALLABLE = "parties.signin.lockout_response"

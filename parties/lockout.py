@@ -19,7 +19,7 @@ import logging
 from axes.conf import settings as axes_settings
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_cool_off, get_lockout_parameters
+from axes.helpers import get_client_username, get_cool_off, get_lockout_parameters
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from axes.utils import reset
@@ -81,6 +81,13 @@ class SignInAttempts(AxesDatabaseHandler):
             count + account_limit - failure_limit(parameter)
             for parameter, count in self.failures_by_parameter(request, credentials).items()
         )
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """On a sign-in (AXES_RESET_ON_SUCCESS), forget the account's own failures only. Its
+        address's count stays: else anyone holding one account could wipe the per-client count by
+        signing in between guesses at other accounts."""
+        username = get_client_username(request, credentials)
+        return AccessAttempt.objects.filter(username=username).delete()[0]
 
     def user_login_failed(self, sender, credentials, request=None, **kwargs):
         # The lockout's audit entry is for the failure that locks, not for each refusal after it:

@@ -72,13 +72,10 @@ def need_service(reason: str) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: ids repeat across rolled-back tests, cached figures
-    keyed by them must not. Sign-in failures counted in this process go too."""
+    keyed by them must not."""
     from django.core.cache import cache
 
-    from parties.auth import process_failures
-
     cache.clear()
-    process_failures.clear()
     yield
 
 

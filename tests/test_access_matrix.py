@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
@@ -291,6 +292,22 @@ def proposing(s: Scene) -> dict:
 AGREEMENT, PROVISION = pk("agreement"), pk("provision")
 TODAY = datetime.date(2026, 11, 27).isoformat()
 
+def locked_account() -> dict:
+    """An account locked at sign-in: five failures counted for it."""
+    AccessAttempt.objects.create(
+        username="eu-reviewer",
+        ip_address="192.0.2.1",
+        user_agent="test",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+        attempt_time=timezone.now(),
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
+    return {"username": "eu-reviewer"}
+
+
 MATRIX: dict[str, Route] = {
     # --- pages ---
     "agreement:agreement-list": Route(reads=SIGNED_IN, page=True),
@@ -444,8 +461,11 @@ MATRIX: dict[str, Route] = {
     "negotiations:proposal-withdraw": Route(
         us_tabled, page=True, writes={"post": Write(US_PROPOSER)}
     ),
-    "login": Route(reads=EVERYONE),
-    "logout": Route(page=True, writes={"post": Write(EVERYONE)}),
+    "account_login": Route(reads=EVERYONE),
+    "account_logout": Route(page=True, writes={"post": Write(EVERYONE)}),
+    "parties:locked-accounts": Route(
+        reads=STAFF, page=True, writes={"post": Write(STAFF, lambda s: locked_account())}
+    ),
     "healthz": Route(reads=EVERYONE),
     "schema": Route(reads=SIGNED_IN),
     "swagger-ui": Route(reads=SIGNED_IN),

@@ -1,89 +1,23 @@
-"""Sign-in throttling, CSRF, the Content Security Policy, hostile text, /healthz."""
+"""Sessions through a Redis outage, CSRF, the Content Security Policy, hostile text, /healthz.
+(Sign-in throttling: tests/parties/test_signin_throttle.py.)"""
 
 import socket
 
 import pytest
-import redis
-from django.core.cache import cache
 from django.test import Client
 
 from parties.access import actor_for
-from parties.auth import LOCKED_MESSAGE
 from provisions import services as provision_services
 from tests.conftest import need_service
 
 
-@pytest.fixture
-def known_password(world):
-    user = world.user("EU", "negotiator")
-    user.set_password("right-password-1")
-    user.save()
-    return user
-
-
-def test_sign_in_page_locks_an_account_after_five_failures(known_password, client, shared_cache):
-    for _ in range(5):
-        response = client.post(
-            "/accounts/login/", {"username": "eu-negotiator", "password": "wrong"}
-        )
-        assert response.status_code == 200
-        assert b"Please enter a correct username and password" in response.content
-    locked = client.post(
-        "/accounts/login/", {"username": "eu-negotiator", "password": "right-password-1"}
-    )
-    assert locked.status_code == 429
-    assert LOCKED_MESSAGE.encode() in locked.content
-    assert "_auth_user_id" not in client.session
-
-
-def test_a_success_resets_the_count(known_password, client, shared_cache):
-    for _ in range(2):
-        for _ in range(4):
-            client.post("/accounts/login/", {"username": "eu-negotiator", "password": "wrong"})
-        ok = client.post(
-            "/accounts/login/", {"username": "eu-negotiator", "password": "right-password-1"}
-        )
-        assert ok.status_code == 302
-        assert client.session["_auth_user_id"] == str(known_password.pk)
-        client.logout()
-
-
-@pytest.fixture(params=["reachable", "unreachable"])
-def shared_cache(request):
-    """Run a throttle test twice: with the cache as configured, and with it unreachable."""
-    if request.param == "unreachable":
-        request.getfixturevalue("unreachable_cache")
-
-
-@pytest.fixture
-def unreachable_cache(settings):
-    """The shared cache as production configures it, on a port where nothing listens.
-
-    The port stays bound (never listening) for the test, so connections are refused at once and
-    no other process can take it meanwhile.
-    """
-    with socket.socket() as placeholder:
-        placeholder.bind(("127.0.0.1", 0))
-        url = f"redis://127.0.0.1:{placeholder.getsockname()[1]}/0"
-        with pytest.raises(redis.ConnectionError):
-            redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "config.resilience.ResilientRedisCache",
-                "LOCATION": url,
-                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-            }
-        }
-        yield
-
-
-def test_a_sign_out_during_a_redis_outage_stays_signed_out(known_password, client, settings):
+def test_a_sign_out_during_a_redis_outage_stays_signed_out(world, client, settings):
     """Sessions live in the database alone: a session signed out while the cache was down
     cannot come back from the cache with it."""
     if not settings.REDIS_URL:
         need_service("needs Redis (set REDIS_URL)")
     reachable = settings.CACHES
-    assert client.login(username="eu-negotiator", password="right-password-1")
+    client.force_login(world.user("EU", "negotiator"))
     assert client.get("/").status_code == 302  # to the agreement: signed in
     signed_in_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     with socket.socket() as placeholder:
@@ -99,17 +33,6 @@ def test_a_sign_out_during_a_redis_outage_stays_signed_out(known_password, clien
     client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_cookie  # e.g. a copied cookie
     response = client.get("/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
-
-
-def test_losing_the_shared_counts_does_not_unlock(known_password, client):
-    # Redis restarted, flushed or flapping: this process still remembers the failures it saw.
-    for _ in range(5):
-        client.post("/accounts/login/", {"username": "eu-negotiator", "password": "wrong"})
-    cache.clear()
-    locked = client.post(
-        "/accounts/login/", {"username": "eu-negotiator", "password": "right-password-1"}
-    )
-    assert locked.status_code == 429
 
 
 def test_forms_refuse_posts_without_the_csrf_token(world, make_provision):

@@ -19,7 +19,7 @@ def test_sign_in_leads_to_the_agreement(world, client):
     user.set_password("pw-for-test-1")
     user.save()
     response = client.post(
-        "/accounts/login/", {"username": "eu-negotiator", "password": "pw-for-test-1"}, follow=True
+        "/accounts/login/", {"login": "eu-negotiator", "password": "pw-for-test-1"}, follow=True
     )
     assert response.status_code == 200
     assert world.agreement.title.encode() in response.content

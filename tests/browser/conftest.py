@@ -91,7 +91,7 @@ def signed_in(chromium, live_server, request):
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(user.get_username())
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(re.compile(r".*/agreements/\d+/$"))
         return page
 

@@ -4,6 +4,7 @@ page; the secretariat unlocks by page or command; every sign-in, failure, lockou
 the audit log."""
 
 import logging
+import socket
 
 import pytest
 import redis
@@ -253,3 +254,32 @@ def _attempts(username):
     from axes.models import AccessAttempt
 
     return AccessAttempt.objects.filter(username=username)
+
+
+def test_a_sign_in_forgets_the_accounts_failures_but_not_its_addresss(eu, client):
+    for n in range(4):
+        sign_in(client, f"guess-{n}", "wrong")
+        sign_in(client, "eu-negotiator", "wrong")
+    assert sign_in(client, "eu-negotiator", PASSWORD).status_code == 302
+    assert not _attempts("eu-negotiator").exists()
+    # The address keeps its four failures for other names: sixteen more reach its limit of 20.
+    client.logout()
+    statuses = [sign_in(Client(), f"more-{n}", "wrong").status_code for n in range(16)]
+    assert statuses == [200] * 15 + [429]
+    assert_locked(sign_in(Client(), "eu-negotiator", PASSWORD))
+
+
+def test_with_redis_unreachable_sign_in_works_and_failures_still_lock(eu, client, settings):
+    with socket.socket() as placeholder:  # bound, never listening: connections refused at once
+        placeholder.bind(("127.0.0.1", 0))
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "config.resilience.ResilientRedisCache",
+                "LOCATION": f"redis://127.0.0.1:{placeholder.getsockname()[1]}/0",
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            }
+        }
+        assert sign_in(client, "eu-negotiator", PASSWORD).status_code == 302
+        client.logout()
+        lock(client)
+        assert_locked(sign_in(client, "eu-negotiator", PASSWORD))
