@@ -230,7 +230,7 @@ MFA_TOTP_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Critical Minerals Agreeme
 # 5 minutes, 10 a minute per address), as wrong passwords do: keep that rate when changing
 # ACCOUNT_RATE_LIMITS, or the code step is open to guessing (tests/parties/test_two_factor.py).
 
-# Agency sign-in (OpenID Connect; README "Agency sign-in"). With OIDC_ISSUER set, the sign-in page
+# Agency sign-in (OpenID Connect; README "Operating it"). With OIDC_ISSUER set, the sign-in page
 # offers the agency's identity provider beside the password form; unset, it does not. The groups
 # claim (OIDC_GROUPS_CLAIM) places each person through OIDC_GROUP_MAP ("group=PARTY:role; ...",
 # parties/claims.py); claims that map to no delegation are refused. Register the redirect URI

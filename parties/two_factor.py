@@ -48,9 +48,9 @@ API_REQUIRED_MESSAGE = (
 def two_factor_required(user) -> bool:
     """Whether the setting requires this user to sign in with a second factor.
 
-    Never for an account made by agency sign-in: it has no password, so it signs in only through
-    the agency's identity provider, whose own multi-factor sign-in stands for ours (README "Agency
-    sign-in"). Given a password by the secretariat, it is asked again like any other."""
+    Never for an account made by agency sign-in (parties.agency): it has no password, so it signs
+    in only through the agency's identity provider, whose own multi-factor sign-in stands for ours.
+    Given a password by the secretariat, it is asked again like any other."""
     required = set(settings.TWO_FACTOR_REQUIRED_FOR)
     if not required or not getattr(user, "is_authenticated", False):
         return False

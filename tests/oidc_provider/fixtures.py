@@ -39,12 +39,11 @@ def settings_from_environment(**variables: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def agency(tmp_path_factory):
-    """The identity provider, running for the whole session; the test client's callback is
-    registered (a browser test adds its live server's)."""
+def agency(tmp_path_factory, live_server):
+    """The identity provider, running for the whole session, with the application registered as
+    its client: the callbacks of the test client and of the live server (for Chromium)."""
     provider = AgencyProvider(tmp_path_factory.mktemp("agency-identity-provider"))
-    provider.start()
-    provider.allow_redirects(f"http://testserver{CALLBACK}")
+    provider.start(redirect_uris=[f"http://testserver{CALLBACK}", f"{live_server.url}{CALLBACK}"])
     provider.app_settings = settings_from_environment(
         OIDC_ISSUER=provider.issuer,
         OIDC_CLIENT_ID=provider.client_id,

@@ -57,8 +57,12 @@ class AgencyProvider:
             timeout=120,
         )
 
-    def start(self) -> None:
-        self.manage("migrate", "--noinput")
+    def start(self, *, redirect_uris: list[str]) -> None:
+        """Make its database, register the application's client with these redirect URIs, serve."""
+        self.manage(
+            "provider_setup", "--client-id", self.client_id,
+            "--client-secret", self.client_secret, "--redirect-uris", *redirect_uris,
+        )  # fmt: skip
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -90,13 +94,6 @@ class AgencyProvider:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-
-    def allow_redirects(self, *uris: str) -> None:
-        """(Re)register the client with these redirect URIs, as the agency's administrator does."""
-        self.manage(
-            "provider_client", "--client-id", self.client_id,
-            "--client-secret", self.client_secret, "--redirect-uris", *uris,
-        )  # fmt: skip
 
     def person(self, username: str, *, groups: list[str], email: str = "") -> None:
         """Create or update a person of the agency, with exactly these groups."""

@@ -1,9 +1,10 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from oauth2_provider.models import Application
 
 
 class Command(BaseCommand):
-    help = "Register (or update) the application as a confidential OpenID Connect client."
+    help = "Make the database and register the application as a confidential OpenID Connect client."
 
     def add_arguments(self, parser):
         parser.add_argument("--client-id", required=True)
@@ -11,6 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--redirect-uris", nargs="+", required=True)
 
     def handle(self, *args, client_id, client_secret, redirect_uris, **options):
+        call_command("migrate", verbosity=0, interactive=False)
         Application.objects.filter(client_id=client_id).delete()
         Application.objects.create(
             name="Critical Minerals Agreement",
