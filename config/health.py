@@ -35,14 +35,23 @@ def _workers(redis_status: str) -> str:
         return "in-process"
     if redis_status != "ok":
         return "unknown (Redis unavailable)"
-    replies = celery_app.control.ping(timeout=1.0) or []
+    try:
+        replies = celery_app.control.ping(timeout=1.0) or []
+    except Exception as error:
+        # Right after Redis restarts, the broker connection kept from an earlier ping is dead
+        # although Redis answers again: the first ping on it raises. Reported, not raised; the
+        # broken connection is dropped, and the next ping opens a new one.
+        return f"unknown: {type(error).__name__}"
     return f"ok ({len(replies)} responding)" if replies else "none responding"
 
 
 @require_GET
 @never_cache
 def healthz(request):
-    """200 when the database (and Redis, if configured) answer; 503 otherwise. No secrets."""
+    """200 when the database (and Redis, if configured) answer; 503 otherwise. No secrets.
+
+    Every probe fails soft, into its status string: this page answers while the services it
+    reports on do not."""
     database = _database()
     redis_status = _redis()
     status = {"database": database, "redis": redis_status, "workers": _workers(redis_status)}
