@@ -283,3 +283,14 @@ def test_with_redis_unreachable_sign_in_works_and_failures_still_lock(eu, client
         client.logout()
         lock(client)
         assert_locked(sign_in(client, "eu-negotiator", PASSWORD))
+
+
+def test_wrong_passwords_when_confirming_access_count_too(eu, client):
+    client.force_login(eu)
+    statuses = [
+        client.post("/accounts/reauthenticate/", {"password": "wrong"}).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [200] * 4 + [429]
+    client.logout()
+    assert_locked(sign_in(client, "eu-negotiator", PASSWORD))
