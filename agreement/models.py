@@ -144,6 +144,14 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Worker loss: a run claims the job by writing its own lease token; only the holder of the
+    # lease may report progress or finish. `attempts` counts the runs started, `queued_at` is when
+    # the latest message for the job was sent (see services.export_sweep).
+    lease = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs started: above 1 when a worker was lost and another took over"
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file_removed_at = models.DateTimeField(null=True, blank=True)
 
@@ -153,3 +161,8 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Export {self.pk}: {self.get_variant_display()} as {self.format}"
+
+    @property
+    def restarted(self) -> bool:
+        """A run of this job lost its worker and the job was queued again."""
+        return self.attempts > (0 if self.status == self.Status.QUEUED else 1)

@@ -3,11 +3,15 @@
 import datetime
 import hashlib
 import logging
+import time
+import uuid
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -20,6 +24,7 @@ from parties.models import AuditEntry, Party
 
 from . import documents
 from .consolidation import consolidated_text, marking_for
+from .heartbeat import Heartbeat
 from .models import Agreement, Chapter, ExportJob, Mineral, Participation
 
 logger = logging.getLogger(__name__)
@@ -234,6 +239,7 @@ def export_request(
         as_of_label=at_label,
         base_at=base_at,
         base_label=base_label,
+        queued_at=timezone.now(),
     )
     job.marking = marking_for(job)
     job.save(update_fields=["marking"])
@@ -248,7 +254,7 @@ def _queue_export(job_id: int) -> None:
         build_export.delay(job_id)
     except Exception:  # the broker went away between the check and the commit
         logger.exception("could not queue export %s", job_id)
-        ExportJob.objects.filter(pk=job_id).update(
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
             status=ExportJob.Status.FAILED,
             error="Export service unavailable: the job could not be queued. Please request it again.",
             finished_at=timezone.now(),
@@ -263,39 +269,64 @@ def _export_file_name(job: ExportJob, extension: str) -> str:
 def export_build(job_id: int) -> ExportJob:
     """Build the job's file into storage, reporting progress; a failure is recorded, not raised.
 
-    Safe to run again: a finished job is left alone, a job interrupted mid-way starts afresh.
+    Safe to deliver twice: a run first claims the queued job with a lease of its own (one
+    conditional UPDATE, so two workers never build it at once) and writes only while it holds
+    the lease. A job already running, finished or failed is left alone; a thread keeps the job's
+    heartbeat fresh for as long as the run lives, however long one step takes.
     """
-    job = ExportJob.objects.select_related("agreement", "requested_by").get(pk=job_id)
-    if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
-        return job
+    lease = uuid.uuid4().hex
     now = timezone.now()
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportJob.Status.RUNNING, started_at=now, heartbeat_at=now, progress=0, error=""
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.RUNNING,
+        lease=lease,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        heartbeat_at=now,
+        progress=0,
+        error="",
     )
+    job = ExportJob.objects.select_related("agreement", "requested_by").get(pk=job_id)
+    if not claimed:
+        logger.info("export %s is %s: nothing to build", job.pk, job.status)
+        return job
+    held = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING, lease=lease)
     last = {"percent": -1}
+
+    def beat() -> bool:
+        return held.update(heartbeat_at=timezone.now()) == 1
 
     def report(percent: int) -> None:
         if percent != last["percent"]:
             last["percent"] = percent
-            ExportJob.objects.filter(pk=job.pk).update(
-                progress=min(percent, 99), heartbeat_at=timezone.now()
-            )
+            held.update(progress=min(percent, 99), heartbeat_at=timezone.now())
 
+    # Another connection cannot see, and must not wait for, a row this transaction holds
+    # (tests build inside one): there the heartbeat thread is left out.
+    heartbeat = (
+        nullcontext()
+        if connection.in_atomic_block
+        else Heartbeat(beat, settings.EXPORT_HEARTBEAT_INTERVAL.total_seconds())
+    )
     try:
-        built = documents.build(job.format, consolidated_text(job), progress=report)
-        job.file.save(
-            _export_file_name(job, built.extension), ContentFile(built.content), save=False
-        )
+        with heartbeat:
+            if settings.EXPORT_BUILD_PAUSE_SECONDS:
+                time.sleep(settings.EXPORT_BUILD_PAUSE_SECONDS)
+            built = documents.build(job.format, consolidated_text(job), progress=report)
+            job.file.save(
+                _export_file_name(job, built.extension), ContentFile(built.content), save=False
+            )
     except Exception as error:
         logger.exception("export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
+        held.update(
             status=ExportJob.Status.FAILED,
+            lease="",
             error=f"Building the {job.get_format_display()} file failed: {error}",
             finished_at=timezone.now(),
         )
     else:
-        ExportJob.objects.filter(pk=job.pk).update(
+        finished = held.update(
             status=ExportJob.Status.DONE,
+            lease="",
             progress=100,
             file=job.file.name,
             file_name=job.file.name.rsplit("/", 1)[-1],
@@ -304,28 +335,60 @@ def export_build(job_id: int) -> ExportJob:
             finished_at=timezone.now(),
             heartbeat_at=timezone.now(),
         )
+        if not finished:  # the sweeper gave the job to another run meanwhile: that one delivers
+            logger.warning("export %s lost its lease while building; file discarded", job.pk)
+            job.file.delete(save=False)
     job.refresh_from_db()
     return job
 
 
-def export_fail_stale(now: datetime.datetime | None = None) -> int:
-    """Fail jobs whose worker died (no heartbeat) or that no worker ever picked up."""
-    now = now or timezone.now()
-    stopped = ExportJob.objects.filter(
-        status=ExportJob.Status.RUNNING, heartbeat_at__lt=now - settings.EXPORT_STALE_AFTER
-    ).update(
-        status=ExportJob.Status.FAILED,
-        finished_at=now,
-        error="The worker building this export stopped before finishing. Please request it again.",
+def _stopped_error(attempts: int) -> str:
+    restarts = attempts - 1
+    again = f"; it was restarted {restarts} time{'s' if restarts != 1 else ''}" if restarts else ""
+    return (
+        f"The worker building this export stopped before finishing{again}. Please request it again."
     )
-    never_started = ExportJob.objects.filter(
-        status=ExportJob.Status.QUEUED, created_at__lt=now - settings.EXPORT_QUEUED_LIMIT
-    ).update(
+
+
+def export_sweep(now: datetime.datetime | None = None) -> int:
+    """Recover jobs whose worker was lost; answers how many jobs it changed or sent again.
+
+    A running job whose heartbeat is older than EXPORT_STALE_AFTER lost its worker: it is queued
+    again and sent to the workers, or failed with the reason once EXPORT_MAX_ATTEMPTS runs have
+    started. A queued job whose message went out longer ago than that may have lost it (a worker
+    that took it died before starting it, or the broker lost it): the message is sent again (a
+    duplicate finds the job claimed and does nothing). A job queued for EXPORT_QUEUED_LIMIT fails.
+    Every change is a conditional UPDATE, so sweeps running at once cannot both act on a job.
+    """
+    now = now or timezone.now()
+    stale = now - settings.EXPORT_STALE_AFTER
+    changed = 0
+    stopped = ExportJob.objects.filter(status=ExportJob.Status.RUNNING, heartbeat_at__lt=stale)
+    for job_id, lease, attempts in stopped.values_list("pk", "lease", "attempts"):
+        held = stopped.filter(pk=job_id, lease=lease)  # still silent, still that run's
+        if attempts >= settings.EXPORT_MAX_ATTEMPTS:
+            changed += held.update(
+                status=ExportJob.Status.FAILED,
+                lease="",
+                finished_at=now,
+                error=_stopped_error(attempts),
+            )
+        elif held.update(status=ExportJob.Status.QUEUED, lease="", progress=0, queued_at=now):
+            logger.warning("export %s lost its worker; queued again", job_id)
+            _queue_export(job_id)
+            changed += 1
+    queued = ExportJob.objects.filter(status=ExportJob.Status.QUEUED)
+    changed += queued.filter(created_at__lt=now - settings.EXPORT_QUEUED_LIMIT).update(
         status=ExportJob.Status.FAILED,
         finished_at=now,
         error="No export worker picked this job up in time. Please request it again.",
     )
-    return stopped + never_started
+    unsent = queued.filter(Q(queued_at__lt=stale) | Q(queued_at=None, created_at__lt=stale))
+    for job_id, queued_at in unsent.values_list("pk", "queued_at"):
+        if queued.filter(pk=job_id, queued_at=queued_at).update(queued_at=now):
+            _queue_export(job_id)
+            changed += 1
+    return changed
 
 
 def export_remove_old_files(now: datetime.datetime | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Celery tasks for exports: build one file, fail stale jobs, remove old files."""
+"""Celery tasks for exports: build one file, recover jobs whose worker was lost, remove old files."""
 
 from celery import shared_task
 
@@ -11,8 +11,8 @@ def build_export(job_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def fail_stale_exports() -> int:
-    return services.export_fail_stale()
+def sweep_exports() -> int:
+    return services.export_sweep()
 
 
 @shared_task(acks_late=True)

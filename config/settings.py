@@ -164,9 +164,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "negotiations.tasks.send_daily_digest",
         "schedule": crontab(hour=6, minute=0),
     },
-    "fail-stale-exports": {
-        "task": "agreement.tasks.fail_stale_exports",
-        "schedule": 300.0,
+    "sweep-exports": {  # recovers exports whose worker was lost (see EXPORT_STALE_AFTER)
+        "task": "agreement.tasks.sweep_exports",
+        "schedule": float(os.environ.get("EXPORT_SWEEP_SECONDS", "30")),
+        "options": {"expires": float(os.environ.get("EXPORT_SWEEP_SECONDS", "30"))},
     },
     "remove-old-export-files": {
         "task": "agreement.tasks.remove_old_export_files",
@@ -310,10 +311,20 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Exports: a running job with no heartbeat for this long has lost its worker; files are kept
-# for EXPORT_RETENTION_DAYS, the job rows (who received which file) for good.
-EXPORT_STALE_AFTER = datetime.timedelta(minutes=int(os.environ.get("EXPORT_STALE_MINUTES", "10")))
+# Exports: a running export beats every EXPORT_HEARTBEAT_SECONDS; one silent for
+# EXPORT_STALE_SECONDS has lost its worker, and the sweeper (every EXPORT_SWEEP_SECONDS) queues it
+# again, until EXPORT_MAX_ATTEMPTS runs have started; then it fails with the reason. Worst case from
+# a worker's death to the job queued again or failed: stale + sweep = 90 s by default. Files are
+# kept for EXPORT_RETENTION_DAYS, the job rows (who received which file) for good.
+EXPORT_HEARTBEAT_INTERVAL = datetime.timedelta(
+    seconds=float(os.environ.get("EXPORT_HEARTBEAT_SECONDS", "10"))
+)
+EXPORT_STALE_AFTER = datetime.timedelta(seconds=float(os.environ.get("EXPORT_STALE_SECONDS", "60")))
+EXPORT_MAX_ATTEMPTS = int(os.environ.get("EXPORT_MAX_ATTEMPTS", "2"))
 EXPORT_QUEUED_LIMIT = datetime.timedelta(hours=1)
+# Holds every build this long in one step that reports no progress, as a long PDF layout does.
+# For the worker-loss tests; 0 (no pause) otherwise.
+EXPORT_BUILD_PAUSE_SECONDS = float(os.environ.get("EXPORT_BUILD_PAUSE_SECONDS", "0"))
 EXPORT_RETENTION = datetime.timedelta(days=int(os.environ.get("EXPORT_RETENTION_DAYS", "7")))
 
 # Provision bodies above this size are refused with a clear error (see docs/api.md).

@@ -196,6 +196,7 @@ class ExportJobSerializer(ModelSerializer):
             "base_label",
             "status",
             "progress",
+            "attempts",
             "error",
             "marking",
             "requested_by",

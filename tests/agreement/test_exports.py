@@ -1,5 +1,5 @@
 """Export jobs: requesting, building (eager here; tests/integration runs a real worker),
-downloading, bad input, stale jobs and old files."""
+downloading, bad input and old files (jobs whose worker was lost: test_export_recovery.py)."""
 
 import datetime
 import io
@@ -345,36 +345,6 @@ def test_a_failing_render_ends_failed_with_its_reason(world, closed_round, monke
     assert job.error == "Building the PDF file failed: font cache is unreadable"
 
 
-def test_sweeper_fails_jobs_whose_worker_died(world, closed_round, settings):
-    user = world.user("US", "lead")
-    now = timezone.now()
-    running = ExportJob.objects.create(
-        agreement=world.agreement,
-        requested_by=user,
-        format="pdf",
-        variant="negotiating",
-        as_of=now,
-        as_of_label="now",
-        status="running",
-        heartbeat_at=now - datetime.timedelta(minutes=30),
-    )
-    lively = ExportJob.objects.create(
-        agreement=world.agreement,
-        requested_by=user,
-        format="pdf",
-        variant="negotiating",
-        as_of=now,
-        as_of_label="now",
-        status="running",
-        heartbeat_at=now,
-    )
-    assert services.export_fail_stale() == 1
-    running.refresh_from_db()
-    lively.refresh_from_db()
-    assert running.status == "failed" and "stopped before finishing" in running.error
-    assert lively.status == "running"
-
-
 def test_old_files_are_removed_and_the_record_kept(world, api, closed_round):
     job = services.export_request(
         actor=actor_for(world.user("US", "lead")),
@@ -397,7 +367,7 @@ def test_old_files_are_removed_and_the_record_kept(world, api, closed_round):
 def test_beat_runs_the_sweeper_and_the_cleanup(settings):
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {
-        "agreement.tasks.fail_stale_exports",
+        "agreement.tasks.sweep_exports",
         "agreement.tasks.remove_old_export_files",
     } <= scheduled
 

@@ -1,6 +1,7 @@
 """A real Celery worker process on the real Redis and PostgreSQL, for end-to-end tests."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -115,6 +116,44 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """(server, url) of a Redis server of this test's own: stopping or filling it disturbs
+    nothing else."""
+    if shutil.which("redis-server") is None:
+        need_service("redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    wait_for(
+        lambda: (
+            subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode
+            == 0
+        ),
+        message="redis to start",
+    )
+    yield server, url
+    if server.poll() is None:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def worker_environment(**overrides) -> dict[str, str]:

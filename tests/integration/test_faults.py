@@ -1,10 +1,10 @@
-"""Faults on the real services: a worker killed mid-export, Redis stopped, PostgreSQL restarted."""
+"""Faults on the real services: Redis stopped, PostgreSQL restarted (a worker killed mid-export:
+test_worker_loss.py)."""
 
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -18,16 +18,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connections
-from django.utils import timezone
 
-from agreement import services as agreement_services
 from agreement.models import ExportJob
-from parties.access import actor_for
 from provisions.models import Provision
-from tests.benchmarks.text import make_text
 from tests.conftest import need_service
 from tests.factories import make_token
-from tests.integration.conftest import free_port, wait_for
 
 
 def http(
@@ -71,114 +66,6 @@ def sign_in(base: str, username: str, password: str) -> tuple[int, set[str]]:
     except urllib.error.HTTPError as error:
         status = error.code
     return status, {cookie.name for cookie in jar}
-
-
-def large_agreement(world, make_provision, articles: int = 120) -> None:
-    """Enough text that a PDF takes several seconds to build."""
-    for index in range(articles):
-        body = make_text(size=6_000, seed=index).replace(" shall ", " [US: shall][EU: should] ", 3)
-
-        make_provision(body, number=f"2.{index + 1}", heading=f"Provision {index + 1}")
-
-
-def children_of(pid: int) -> list[int]:
-    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    return [int(line) for line in result.stdout.split()]
-
-
-@pytest.mark.worker_pool("--pool", "prefork", "--concurrency", "1")
-def test_export_survives_its_worker_process_being_killed(
-    world, make_provision, celery_worker_process
-):
-    large_agreement(world, make_provision)
-    job = agreement_services.export_request(
-        actor=actor_for(world.user("EU", "negotiator")),
-        agreement=world.agreement,
-        format="pdf",
-        variant="negotiating",
-    )
-    wait_for(
-        lambda: ExportJob.objects.filter(pk=job.pk, status="running").exists(),
-        timeout=60,
-        message="the export to start",
-    )
-    [child] = wait_for(lambda: children_of(celery_worker_process.pid), message="the pool process")
-    os.kill(child, signal.SIGKILL)  # as the kernel's OOM killer would
-
-    job = wait_for(
-        lambda: ExportJob.objects.filter(pk=job.pk, status__in=["done", "failed"]).first(),
-        timeout=180,
-        message="the export to finish after redelivery",
-    )
-    log = celery_worker_process.log_path.read_text()
-    assert "WorkerLostError" in log or "exited prematurely" in log
-    assert job.status == "done", job.error
-    assert job.file and job.sha256
-
-
-def test_a_job_whose_whole_worker_died_is_failed_by_the_sweeper(
-    world, make_provision, celery_worker_process, settings
-):
-    large_agreement(world, make_provision)
-    job = agreement_services.export_request(
-        actor=actor_for(world.user("EU", "negotiator")),
-        agreement=world.agreement,
-        format="pdf",
-        variant="negotiating",
-    )
-    wait_for(
-        lambda: ExportJob.objects.filter(pk=job.pk, status="running").exists(),
-        timeout=60,
-        message="the export to start",
-    )
-    celery_worker_process.send_signal(signal.SIGKILL)
-    celery_worker_process.wait(timeout=10)
-    time.sleep(1)
-    assert ExportJob.objects.get(pk=job.pk).status == "running"  # nobody will finish it
-    later = timezone.now() + settings.EXPORT_STALE_AFTER + timezone.timedelta(seconds=1)
-    assert agreement_services.export_fail_stale(now=later) == 1
-    job.refresh_from_db()
-    assert job.status == "failed"
-    assert (
-        job.error
-        == "The worker building this export stopped before finishing. Please request it again."
-    )
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    """A Redis server of this test's own, so that stopping it disturbs nothing else."""
-    if shutil.which("redis-server") is None:
-        need_service("redis-server is not installed")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    wait_for(
-        lambda: (
-            subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode
-            == 0
-        ),
-        message="redis to start",
-    )
-    yield server, url
-    if server.poll() is None:
-        server.kill()
 
 
 def test_with_redis_stopped_the_app_keeps_working_and_exports_say_503(
