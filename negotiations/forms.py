@@ -3,7 +3,7 @@ from django import forms
 from agreement.models import Agreement, Chapter
 from provisions.models import Provision
 
-from .models import COMMENT_BODY_MAX_LENGTH, Position, Visibility
+from .models import COMMENT_BODY_MAX_LENGTH, NOTE_MAX_LENGTH, Position, Visibility
 
 
 class WatchForm(forms.Form):
@@ -41,11 +41,15 @@ class PositionForm(forms.Form):
         "text changes.",
     )
     note = forms.CharField(
-        label="Note for all participants", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Note for all participants",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     internal_note = forms.CharField(
         label="Internal note (my delegation only)",
         required=False,
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     # The version of the text the page showed: an `agree` is consent to that text.
@@ -84,6 +88,7 @@ class ResolutionProposeForm(forms.Form):
     note = forms.CharField(
         label="Note for the parties",
         required=False,
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Shared with every participant, e.g. where the room agreed it.",
     )
@@ -124,6 +129,7 @@ class ProposalForm(forms.Form):
     note = forms.CharField(
         label="Explanatory note",
         required=False,
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why your party proposes it; shared with every participant once tabled.",
     )
@@ -135,5 +141,5 @@ class ProposalStepForm(forms.Form):
     resolution that puts it to the parties, the current version the secretariat saw."""
 
     reason = forms.CharField(label="Reason", required=False, max_length=2000)
-    note = forms.CharField(label="Note for the parties", required=False)
+    note = forms.CharField(label="Note for the parties", required=False, max_length=NOTE_MAX_LENGTH)
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput, required=False)

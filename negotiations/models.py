@@ -37,6 +37,13 @@ class Round(models.Model):
             raise ValidationError({"ends_on": "A round cannot end before it starts."})
 
 
+# Free text beside the negotiating text, each with a limit the forms and the API share (400
+# naming the field beyond it): a note on a position, a proposal or a resolution; an action item's
+# description. Long enough for a reasoned page; short enough to list, mail and store.
+NOTE_MAX_LENGTH = 5_000
+DESCRIPTION_MAX_LENGTH = 10_000
+
+
 class Position(models.Model):
     """One party's stance on one provision. The internal note never leaves that delegation."""
 
@@ -52,8 +59,18 @@ class Position(models.Model):
     provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="positions")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="positions")
     stance = models.CharField(max_length=16, choices=Stance.choices)
-    note = models.TextField(blank=True, help_text="Shared with all participants")
-    internal_note = models.TextField(blank=True, help_text="Seen by this delegation only")
+    note = models.TextField(
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+        help_text="Shared with all participants",
+    )
+    internal_note = models.TextField(
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+        help_text="Seen by this delegation only",
+    )
     provision_version = models.PositiveIntegerField(
         null=True, blank=True, help_text="The provision version the stance was given on"
     )
@@ -166,7 +183,11 @@ class ActionItem(models.Model):
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="action_items")
     title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)],
+    )
     owner_party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="action_items")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -328,7 +349,12 @@ class Proposal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
     )
     body = models.TextField(help_text="The proposed text in bracket notation")
-    note = models.TextField(blank=True, help_text="Explanatory note, shared once tabled")
+    note = models.TextField(
+        blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH)],
+        help_text="Explanatory note, shared once tabled",
+    )
     # For a new provision: where it goes and what it is.
     chapter = models.ForeignKey(
         "agreement.Chapter", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -379,7 +405,9 @@ class Resolution(models.Model):
     provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="resolutions")
     base_version = models.PositiveIntegerField(help_text="The version the consents are given on")
     body = models.TextField(help_text="The text the provision becomes")
-    note = models.TextField(blank=True)
+    note = models.TextField(
+        blank=True, max_length=NOTE_MAX_LENGTH, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)]
+    )
     party = models.ForeignKey(
         Party,
         on_delete=models.PROTECT,

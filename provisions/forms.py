@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 
 from agreement.models import Mineral
@@ -38,9 +39,10 @@ class ProvisionEditForm(forms.Form):
         label="Your text as you wrote it",
         required=False,
         strip=False,
+        max_length=settings.PROVISION_BODY_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 8, "readonly": True, "class": "text-editor"}),
     )
-    alternatives = forms.CharField(required=False, widget=forms.HiddenInput)
+    alternatives = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 
     def __init__(self, *args, provision: Provision, **kwargs):
         super().__init__(*args, **kwargs)

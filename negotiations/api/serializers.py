@@ -12,6 +12,7 @@ from provisions.models import Provision
 from provisions.selectors import agree_state
 
 from ..models import (
+    NOTE_MAX_LENGTH,
     ActionItem,
     Comment,
     Notification,
@@ -44,6 +45,7 @@ class PositionSerializer(ModelSerializer):
     internal_note = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=NOTE_MAX_LENGTH,
         help_text="Seen by the party's own delegation only; omitted for everyone else.",
     )
     version = serializers.IntegerField(
@@ -354,7 +356,9 @@ class ResolutionCreateSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text="The text the provision becomes: the current text with brackets removed",
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH
+    )
 
 
 class ResolutionAnswerRequestSerializer(serializers.Serializer):
@@ -556,7 +560,9 @@ class ProposalCreateSerializer(serializers.Serializer):
     body = serializers.CharField(
         trim_whitespace=False, help_text="The proposed text, in bracket notation"
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH
+    )
     chapter = serializers.PrimaryKeyRelatedField(
         queryset=Chapter.objects.all(), required=False, allow_null=True
     )
@@ -569,7 +575,7 @@ class ProposalUpdateSerializer(serializers.Serializer):
     """A draft's text and note; for a new provision, its particulars."""
 
     body = serializers.CharField(trim_whitespace=False, required=False)
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
     # Empty as a proposal for an existing provision reads them: sent back unchanged, they are
     # accepted (the service refuses a change of them there, and an empty one for a new provision).
     chapter = serializers.PrimaryKeyRelatedField(
@@ -590,7 +596,11 @@ class ProposalIncorporateSerializer(serializers.Serializer):
 
 class ProposalAcceptSerializer(serializers.Serializer):
     note = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Note on the resolution"
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=NOTE_MAX_LENGTH,
+        help_text="Note on the resolution",
     )
 
 
