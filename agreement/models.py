@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 
 from parties.models import Party
@@ -8,6 +8,10 @@ from parties.models import Party
 hs_code_validator = RegexValidator(
     r"^\d{4}(\.\d{2}){0,2}$", "An HS code is a heading (2825) or subheading (2825.20, 2825.20.10)."
 )
+
+
+# An agreement's description: its scope and purpose, in a few pages at most.
+DESCRIPTION_MAX_LENGTH = 10_000
 
 
 class Agreement(models.Model):
@@ -19,7 +23,11 @@ class Agreement(models.Model):
     title = models.CharField(max_length=300, unique=True)
     short_title = models.CharField(max_length=80, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCOPING)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)],
+    )
     parties = models.ManyToManyField(Party, through="Participation", related_name="agreements")
     created_at = models.DateTimeField(auto_now_add=True)
 
