@@ -37,6 +37,7 @@ class PositionForm(forms.Form):
     stance = forms.ChoiceField(
         label="Our stance",
         choices=Position.Stance.choices,
+        error_messages={"required": "Choose a stance.", "invalid_choice": "Choose a stance."},
         help_text="Agree: consent to agree the text as shown (this version); it lapses if the "
         "text changes.",
     )

@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from agreement.selectors import agreement_list_for
-from config.forms import add_service_error
+from config.forms import add_service_error, form_errors_message
 from parties.access import Capability, Role, actor_for
 from provisions import diff
 from provisions.compare import summarize
@@ -598,7 +598,7 @@ class ProposalStepView(LoginRequiredMixin, View):
         proposal = _proposal_or_404(actor, pk)
         form = ProposalStepForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "The form was not understood; try again.")
+            messages.error(request, form_errors_message(form))
             return redirect("negotiations:proposal-detail", proposal.pk)
         data = form.cleaned_data
         try:

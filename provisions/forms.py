@@ -104,7 +104,13 @@ class VersionPickForm(forms.Form):
 class StatusForm(forms.Form):
     """A lead moves the provision to one of the statuses allowed from where it stands."""
 
-    status = forms.ChoiceField(label="Move to")
+    status = forms.ChoiceField(
+        label="Move to",
+        error_messages={
+            "required": "Choose one of the statuses offered.",
+            "invalid_choice": "Choose one of the statuses offered.",
+        },
+    )
     reason = forms.CharField(label="Reason", max_length=500, required=False)
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 

@@ -14,7 +14,7 @@ from django.views import View
 from django.views.generic import DetailView
 
 from agreement.selectors import agreement_list_for
-from config.forms import add_service_error
+from config.forms import add_service_error, form_errors_message
 from negotiations import services as negotiation_services
 from negotiations.forms import CommentForm, InRoomConsentForm, PositionForm
 from negotiations.selectors import (
@@ -422,7 +422,7 @@ class ProvisionStatusView(ProvisionMixin, View):
     def post(self, request, pk):
         form = StatusForm(request.POST, provision=self.provision)
         if not form.is_valid():
-            messages.error(request, "Choose one of the statuses offered.")
+            messages.error(request, form_errors_message(form))
             return redirect_to_detail(request, self.provision)
         try:
             saved = services.provision_set_status(
@@ -490,8 +490,7 @@ class ProvisionPositionView(ProvisionMixin, View):
     def post(self, request, pk):
         form = PositionForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Choose a stance.")
-
+            messages.error(request, form_errors_message(form))
             return redirect_to_detail(request, self.provision)
         data = dict(form.cleaned_data)
         try:
