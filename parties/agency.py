@@ -16,6 +16,7 @@ import re
 from allauth.account.utils import user_username
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import checks
@@ -83,13 +84,21 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
     def pre_social_login(self, request, sociallogin) -> None:
-        """Refuse staff and claims that map to no delegation; keep an existing account's
-        delegation and role in step with its groups."""
+        """Refuse linking to a signed-in account, staff, and claims that map to no delegation;
+        keep an existing account's delegation and role in step with its groups."""
         claims = agency_claims(sociallogin)
         user = sociallogin.user if sociallogin.is_existing else None
         # E-mail addresses neither identify nor link accounts here (sign-in is by username):
         # an address another account holds must not send the person to a sign-up form.
         sociallogin.email_addresses = []
+        if sociallogin.state.get("process") == AuthProcess.CONNECT:
+            self._refuse(
+                request,
+                claims,
+                user,
+                "An agency identity is not linked to an account made otherwise: sign out, then "
+                "sign in with your agency account.",
+            )
         if user is not None and (user.is_staff or user.is_superuser):
             self._refuse(
                 request,

@@ -63,11 +63,13 @@ def agency_sign_in(agency, settings):
     return agency
 
 
-def sign_in_through_agency(client, username: str, *, password: str = PASSWORD):
+def sign_in_through_agency(
+    client, username: str, *, password: str = PASSWORD, start: str = "/accounts/oidc/agency/login/"
+):
     """The whole journey, the application seen through Django's test client and the agency's
     provider through real HTTP: press the agency button, sign in on the provider's page, come back
     with the code. Answers the application's response to the callback."""
-    start = client.post("/accounts/oidc/agency/login/")
+    start = client.post(start)
     assert start.status_code == 302, start
     agency_browser = requests.Session()
     login_page = agency_browser.get(start["Location"], timeout=10)

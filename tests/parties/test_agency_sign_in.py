@@ -171,6 +171,21 @@ def test_a_secretariat_account_never_signs_in_through_the_agency(client, world, 
     assert client.get("/").status_code == 302
 
 
+def test_a_signed_in_account_cannot_link_an_agency_identity(client, world, agency_sign_in):
+    us_lead = world.user("US", "lead")
+    client.force_login(us_lead)
+    agency_sign_in.person("ivy", groups=["dg-trade"])
+
+    answer = sign_in_through_agency(
+        client, "ivy", start="/accounts/oidc/agency/login/?process=connect"
+    )
+
+    assert answer.status_code == 403
+    assert "is not linked to an account made otherwise" in answer.content.decode()
+    assert not SocialAccount.objects.exists()
+    assert Membership.objects.get(user=us_lead).party.code == "US"
+
+
 def test_a_taken_username_or_e_mail_address_makes_a_new_account_not_a_link(
     client, world, agency_sign_in
 ):
