@@ -463,6 +463,16 @@ MATRIX: dict[str, Route] = {
     ),
     "account_login": Route(reads=EVERYONE),
     "account_logout": Route(page=True, writes={"post": Write(EVERYONE)}),
+    # Two-factor (allauth.mfa): a user's own authenticators only; the actors here have none yet.
+    "mfa_index": Route(reads=SIGNED_IN, page=True),
+    "mfa_activate_totp": Route(reads=SIGNED_IN, page=True),
+    "mfa_deactivate_totp": Route(reads=frozenset(), page=True),
+    "mfa_view_recovery_codes": Route(reads=frozenset(), page=True),  # none to show: 404
+    "mfa_generate_recovery_codes": Route(reads=SIGNED_IN, page=True),
+    "mfa_download_recovery_codes": Route(reads=frozenset(), page=True),
+    "mfa_reauthenticate": Route(reads=SIGNED_IN, page=True),
+    # The code step of a sign-in under way; someone already signed in is sent on.
+    "mfa_authenticate": Route(reads=SIGNED_IN, page=True),
     "parties:locked-accounts": Route(
         reads=STAFF, page=True, writes={"post": Write(STAFF, lambda s: locked_account())}
     ),
