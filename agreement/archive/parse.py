@@ -81,6 +81,8 @@ def upgrade(document: dict[str, Any]) -> None:
         _upgrade_1_to_2(document)
     if document["version"] == 2:
         _upgrade_2_to_3(document)
+    if document["version"] == 3:
+        _upgrade_3_to_4(document)
     assert document["version"] == FORMAT_VERSION
 
 
@@ -116,6 +118,27 @@ def _upgrade_2_to_3(document: dict[str, Any]) -> None:
     document["proposals"], document["resolutions"] = [], []
     document["version"] = 3
     document["counts"] = count_records(document, 3)
+
+
+def _upgrade_3_to_4(document: dict[str, Any]) -> None:
+    """Version 3 came before comments kept history: none was removed, and each comment's history
+    is one row, the comment as it stands, written by its author (what the migration that added
+    comment history wrote for the comments of the day)."""
+    for seq, node in enumerate(Node(document, "").children("comments")):
+        _add(node, 3, "do not record removals", deleted_at=None, deleted_by=None)
+        data = node.data
+        first = {
+            "seq": seq,
+            "history_date": data.get("updated_at"),
+            "history_type": "+",
+            "history_user": data.get("author"),
+            "history_change_reason": "Comment as it stood when comment history began",
+            "history_party": data.get("party") or "",
+            **data,
+        }
+        _add(node, 3, "keep no comment history", history=[first])
+    document["version"] = 4
+    document["counts"] = count_records(document, 4)
 
 
 def _add(node: "Node", version: int, why: str, **defaults: Any) -> None:

@@ -25,6 +25,7 @@ from .schema import (
     CHAPTER,
     CHAPTER_FIELDS,
     COMMENT_FIELDS,
+    COMMENT_HISTORY_FIELDS,
     CONSENT_FIELDS,
     ID_FIELDS,
     INT,
@@ -51,6 +52,7 @@ from .schema import (
     USER_FIELDS,
     ArchiveError,
     Field,
+    HistoricalComment,
     HistoricalPosition,
     HistoricalProposal,
 )
@@ -131,7 +133,7 @@ class _Restore:
         self._proposals()
         self._resolutions()
         _continue_numbering(Proposal, Resolution)
-        self._create(Comment, "comments", COMMENT_FIELDS)
+        self._comments()
         self._create(ActionItem, "action_items", ACTION_ITEM_FIELDS, in_agreement=True)
         assert self.agreement is not None
         return self.agreement
@@ -221,6 +223,12 @@ class _Restore:
             nested=("history",),
         )
         self._history(HistoricalPosition, nodes, positions, POSITION_HISTORY_FIELDS)
+
+    def _comments(self) -> None:
+        """Comments, removed ones staying removed, with their history."""
+        nodes = self.root.children("comments")
+        comments = self._create(Comment, "comments", COMMENT_FIELDS, nested=("history",))
+        self._history(HistoricalComment, nodes, comments, COMMENT_HISTORY_FIELDS)
 
     def _proposals(self) -> None:
         """Proposals under their own numbers, with their history."""

@@ -6,26 +6,30 @@ Writing and restoring both follow these lists, so a field added to a model is ad
 from dataclasses import dataclass
 from typing import Any
 
-from negotiations.models import Position, Proposal
+from negotiations.models import Comment, Position, Proposal
 
 FORMAT_NAME = "critical-minerals-archive"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Older files are read by upgrading them, one version at a time, to what this version says
 # (`parse.upgrade`): version 1 files are version 2 files whose provision history rows do not say
 # which minerals each version covered (read as "not recorded"); version 2 files are version 3
 # files written before the negotiation rules: no `text_version` on provisions (read as the
 # provision's version: the text changed last at the version the file holds), no version or
-# meeting on positions (null, ""), and no proposals or resolutions.
-READABLE_VERSIONS = (1, 2, 3)
+# meeting on positions (null, ""), and no proposals or resolutions; version 3 files are version 4
+# files written before comments kept history: no comment was removed, and each comment's history
+# is one row, the comment as it stands (as the migration that added comment history wrote).
+READABLE_VERSIONS = (1, 2, 3, 4)
 ABOUT = (
     "One agreement with its parties, delegations, chapters, minerals, rounds, provisions, positions, "
-    "proposals, resolutions with their consents, comments and action items, and every historical "
-    "version of provisions (with the minerals each covered), positions and proposals. Written by "
+    "proposals, resolutions with their consents, comments (removed ones too, marked removed) and "
+    "action items, and every historical version of provisions (with the minerals each covered), "
+    "positions, proposals and comments. Written by "
     "`manage.py archive_agreement`, read by `manage.py restore_agreement`; see docs/archive.md. "
     "Holds every delegation's internal material: handle as restricted."
 )
 HistoricalPosition = Position.history.model
 HistoricalProposal = Proposal.history.model
+HistoricalComment = Comment.history.model
 
 
 class ArchiveError(Exception):
@@ -117,10 +121,12 @@ RESOLUTION_FIELDS = _fields(
 CONSENT_FIELDS = _fields(
     "party:party answer recorded_by:user meeting provision_version:int created_at:moment"
 )
+# A removed comment is archived as it is stored: hidden (`deleted_at`, `deleted_by`), not gone.
 COMMENT_FIELDS = _fields(
     "provision:provision provision_version:int? author:user party:party? visibility body "
-    "created_at:moment updated_at:moment"
+    "created_at:moment updated_at:moment deleted_at:moment? deleted_by:user?"
 )
+COMMENT_HISTORY_FIELDS = HISTORY_FIELDS + COMMENT_FIELDS
 ACTION_ITEM_FIELDS = _fields(
     "title description owner_party:party assignee:user? due_on:day? provision:provision? "
     "round:round? done:bool done_at:moment? reminded_on:day? created_by:user created_at:moment"
@@ -164,4 +170,6 @@ def count_records(document: dict[str, Any], version: int = FORMAT_VERSION) -> di
     if version >= 3:
         counts["proposal_versions"] = sum(len(p["history"]) for p in document["proposals"])
         counts["consents"] = sum(len(r["consents"]) for r in document["resolutions"])
+    if version >= 4:
+        counts["comment_versions"] = sum(len(c["history"]) for c in document["comments"])
     return counts

@@ -23,6 +23,7 @@ from .schema import (
     CHAPTER,
     CHAPTER_FIELDS,
     COMMENT_FIELDS,
+    COMMENT_HISTORY_FIELDS,
     CONSENT_FIELDS,
     DAY,
     FORMAT_NAME,
@@ -51,6 +52,7 @@ from .schema import (
     USER_FIELDS,
     ArchiveError,
     Field,
+    HistoricalComment,
     HistoricalPosition,
     HistoricalProposal,
     count_records,
@@ -93,11 +95,7 @@ def archive_document(agreement: Agreement) -> dict[str, Any]:
             "positions": _positions(agreement, keys),
             "proposals": _proposals(agreement, keys),
             "resolutions": _resolutions(agreement, keys),
-            "comments": _encode_all(
-                Comment.objects.filter(provision__agreement=agreement).order_by("id"),
-                COMMENT_FIELDS,
-                keys,
-            ),
+            "comments": _comments(agreement, keys),
             "action_items": _encode_all(
                 agreement.action_items.order_by("id"), ACTION_ITEM_FIELDS, keys
             ),
@@ -260,6 +258,21 @@ def _positions(agreement: Agreement, keys: _Keys) -> list[dict]:
     return [
         {**_encode(position, POSITION_FIELDS, keys), "history": history.get(position.pk, [])}
         for position in current
+    ]
+
+
+def _comments(agreement: Agreement, keys: _Keys) -> list[dict]:
+    """Every comment, removed ones too (marked by `deleted_at`), each with its history."""
+    current = Comment.objects.filter(provision__agreement=agreement).order_by("id")
+    ids = current.values("id")
+    on_provisions = HistoricalComment.objects.filter(provision__agreement=agreement)
+    _refuse_orphans(on_provisions.exclude(id__in=ids), "comment")
+    history = _history_by_record(
+        HistoricalComment.objects.filter(id__in=ids), COMMENT_HISTORY_FIELDS, keys
+    )
+    return [
+        {**_encode(comment, COMMENT_FIELDS, keys), "history": history.get(comment.pk, [])}
+        for comment in current
     ]
 
 

@@ -26,6 +26,8 @@ from negotiations.models import (
     Watch,
 )
 from negotiations.services import (
+    comment_delete,
+    comment_update,
     position_record,
     proposal_accept,
     proposal_create,
@@ -61,6 +63,7 @@ AGREEMENT_DATA = [
     ExportJob,
     ActionItem,
     Comment,
+    Comment.history.model,
     Consent,
     Resolution,
     Proposal,
@@ -261,10 +264,21 @@ def write_document(path: Path, document: dict) -> Path:
     return path
 
 
+def as_version_3(document: dict) -> dict:
+    """The document as a version 3 program wrote it: comments with no history and no removal."""
+    for comment in document["comments"]:
+        assert comment["deleted_at"] is None  # version 3 could not say so
+        del comment["deleted_at"], comment["deleted_by"], comment["history"]
+    del document["counts"]["comment_versions"]
+    document["version"] = 3
+    return document
+
+
 def as_version_2(document: dict) -> dict:
     """The document as a version 2 program wrote it: before the negotiation rules, no
     `text_version` or `ever_tabled`, no version or meeting on positions, no proposals or
     resolutions."""
+    document = as_version_3(document)
     for provision in document["provisions"]:
         for record in (provision, *provision["history"]):
             del record["text_version"], record["ever_tabled"]
@@ -406,8 +420,23 @@ def snapshot() -> dict:
                 c.provision_version,
                 c.created_at,
                 c.updated_at,
+                c.deleted_at,
+                username(c.deleted_by),
             )
             for c in Comment.objects.order_by("created_at", "body")
+        ],
+        "comment history": [
+            (
+                h.body,
+                h.visibility,
+                h.deleted_at,
+                h.history_date,
+                h.history_type,
+                username(h.history_user),
+                h.history_change_reason,
+                h.history_party,
+            )
+            for h in Comment.history.order_by("history_id")
         ],
         "rounds": [
             (r.number, r.venue, r.starts_on, r.ends_on, r.closed_at)
@@ -575,7 +604,7 @@ def test_restored_agreement_archives_to_the_same_file(demo_archive, tmp_path):
 @pytest.mark.django_db
 def test_archive_is_versioned_gzip_json_without_passwords(demo, demo_archive):
     document = read_document(demo_archive)
-    assert (document["format"], document["version"]) == ("critical-minerals-archive", 3)
+    assert (document["format"], document["version"]) == ("critical-minerals-archive", 4)
     assert document["agreement"]["title"] == DEMO_TITLE
     assert document["counts"]["provision_versions"] == Provision.history.count()
     assert document["counts"]["comments"] == Comment.objects.count()
@@ -694,7 +723,7 @@ def test_a_version_2_archive_restores_with_the_text_changed_at_each_version(demo
     restore(demo_archive)
 
     after = snapshot()
-    for part in before.keys() - NEGOTIATION_RULES_PARTS:
+    for part in before.keys() - NEGOTIATION_RULES_PARTS - {"comment history"}:
         assert after[part] == before[part], part
     for number, (text_version, history) in after["text versions"].items():
         assert text_version == Provision.objects.get(number=number).version
@@ -1043,6 +1072,7 @@ ARCHIVED_MODELS = [
     (Resolution, schema.RESOLUTION_FIELDS, {"concerned"}),  # party codes
     (Consent, schema.CONSENT_FIELDS, {"resolution"}),  # nested under their resolution
     (Comment, schema.COMMENT_FIELDS, set()),
+    (Comment.history.model, schema.COMMENT_HISTORY_FIELDS, set()),
     (ActionItem, schema.ACTION_ITEM_FIELDS, set()),
 ]
 # Models of the agreement apps an archive leaves out on purpose (docs/archive.md says why), or
@@ -1070,3 +1100,52 @@ def test_every_model_of_the_agreement_apps_is_archived_or_left_out_on_purpose():
     archived = {model for model, _, _ in ARCHIVED_MODELS}
     assert not archived & NOT_ARCHIVED_MODELS
     assert models == archived | NOT_ARCHIVED_MODELS
+
+
+@pytest.mark.django_db
+def test_a_removed_comment_is_archived_and_restored_removed_with_its_history(demo, tmp_path):
+    shared = Comment.objects.filter(visibility="shared").order_by("id").first()
+    author = person(shared.author.username)
+    comment_update(actor=author, comment=shared, body="Reworded before removal.")
+    comment_delete(actor=author, comment=shared)
+    path = tmp_path / "removed.json.gz"
+    call_command("archive_agreement", str(demo.pk), output=str(path), stdout=io.StringIO())
+    before = snapshot()
+    document = read_document(path)
+    [archived] = [c for c in document["comments"] if c["body"] == "Reworded before removal."]
+    assert archived["deleted_by"] == shared.author.username
+    assert [row["history_change_reason"] for row in archived["history"]] == [
+        "Comment posted",
+        "Comment edited",
+        "Comment removed by its author",
+    ]
+    assert document["counts"]["comment_versions"] == Comment.history.count()
+
+    empty_the_database()
+    restore(path)
+
+    after = snapshot()
+    for part in before:
+        assert after[part] == before[part], part
+    restored = Comment.objects.get(body="Reworded before removal.")
+    assert restored.deleted_at is not None
+    assert not Comment.objects.present().filter(pk=restored.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_version_3_archive_restores_each_comment_with_one_history_row(demo_archive):
+    """Version 3 came before comment history: no comment was removed, and each gets one row, the
+    comment as it stands, as the migration that added comment history wrote."""
+    before = snapshot()
+    write_document(demo_archive, as_version_3(read_document(demo_archive)))
+    empty_the_database()
+
+    restore(demo_archive)
+
+    after = snapshot()
+    for part in before.keys() - {"comment history"}:
+        assert after[part] == before[part], part
+    for comment in Comment.objects.all():
+        [row] = comment.history.all()
+        assert (row.body, row.history_type, row.history_user) == (comment.body, "+", comment.author)
+        assert row.history_date == comment.updated_at and row.deleted_at is None

@@ -16,8 +16,9 @@ class Command(BaseCommand):
     help = (
         "Write one agreement to a gzip-compressed JSON archive: its parties, delegations and their "
         "users (never passwords), chapters, minerals, rounds, provisions, positions, proposals, "
-        "resolutions with their consents, comments and action items, with every historical "
-        "version of provisions, positions and proposals (date, author, reason, party; for "
+        "resolutions with their consents, comments (removed ones marked removed) and action items, "
+        "with every historical version of provisions, positions, proposals and comments (date, "
+        "author, reason, party; for "
         "provisions, the minerals each version covered). Not archived: export "
         "jobs and their files, watches, notifications. "
         "The file holds every delegation's internal notes and delegation-only comments: "
