@@ -32,7 +32,6 @@ from django.db.models import Max, Sum
 from django.shortcuts import render
 from django.utils import timezone
 
-
 from .access import Actor, Capability, require
 from .audit import audit_record
 from .models import AuditEntry
@@ -136,7 +135,9 @@ def account_unlock(*, actor: Actor | None, username: str, request=None) -> int:
     counted = AccessAttempt.objects.filter(username=username)
     failures = counted.aggregate(n=Sum("failures_since_start"))["n"] or 0
     if not failures:
-        raise ValidationError(f"No failed sign-ins are counted for “{username}”: nothing to unlock.")
+        raise ValidationError(
+            f"No failed sign-ins are counted for “{username}”: nothing to unlock."
+        )
     reset(username=username)
     by = "by the secretariat" if actor is not None else "from the command line"
     audit_record(
@@ -174,7 +175,9 @@ def _on_failed(sender, credentials, request=None, **kwargs) -> None:
         subject=_account(username),
         username=username,
         request=request,
-        detail="Refused: locked after too many failures" if refused else "Wrong username or password",
+        detail="Refused: locked after too many failures"
+        if refused
+        else "Wrong username or password",
     )
 
 

@@ -87,8 +87,7 @@ def test_the_admin_signs_in_through_the_site_sign_in_and_is_throttled_by_it(eu, 
     assert not AuditEntry.objects.filter(kind=Kind.SIGN_IN).exists()
     # 25 wrong passwords by the admin's path lock the account; the right one is then refused.
     statuses = [
-        sign_in(client, "eu-negotiator", "wrong", url=admin_sign_in).status_code
-        for _ in range(25)
+        sign_in(client, "eu-negotiator", "wrong", url=admin_sign_in).status_code for _ in range(25)
     ]
     assert 429 in statuses[:5] and set(statuses[5:]) == {429}
     assert_locked(sign_in(client, "eu-negotiator", PASSWORD, url=admin_sign_in))
@@ -126,10 +125,16 @@ def test_with_no_trusted_proxy_the_socket_address_is_counted_and_the_header_igno
 ):
     settings.TRUSTED_PROXY_COUNT = 0
     for n in range(20):
-        sign_in(client, f"guess-{n}", "wrong", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+        sign_in(
+            client, f"guess-{n}", "wrong", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}"
+        )
     assert_locked(
         sign_in(
-            Client(), "eu-negotiator", PASSWORD, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="192.0.2.200"
+            Client(),
+            "eu-negotiator",
+            PASSWORD,
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR="192.0.2.200",
         )
     )
     response = sign_in(Client(), "eu-negotiator", PASSWORD, REMOTE_ADDR="198.51.100.8")
