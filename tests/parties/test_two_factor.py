@@ -296,3 +296,19 @@ def test_an_unknown_role_in_the_setting_fails_the_system_check(settings):
 
     settings.TWO_FACTOR_REQUIRED_FOR = ["lead", "chair"]
     assert [error.id for error in check_required_roles(None)] == ["parties.E001"]
+
+
+def test_with_redis_unreachable_the_code_step_still_signs_in(client, world, enrolled, settings):
+    """The cache degrades to none (config.resilience): allauth's rates and its used-code marks go
+    with it, and sign-in still works (axes counts wrong passwords in the database meanwhile)."""
+    secret = enrolled(world.user("US", "lead"))
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.resilience.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    assert sign_in(client, "us-lead")["Location"] == AUTHENTICATE
+    assert client.post(AUTHENTICATE, {"code": totp(secret)})["Location"] == HOME
+    assert client.get(PAGE).status_code == 200
