@@ -312,3 +312,22 @@ def test_with_redis_unreachable_the_code_step_still_signs_in(client, world, enro
     assert sign_in(client, "us-lead")["Location"] == AUTHENTICATE
     assert client.post(AUTHENTICATE, {"code": totp(secret)})["Location"] == HOME
     assert client.get(PAGE).status_code == 200
+
+
+def test_changes_long_after_sign_in_ask_to_confirm_it_is_you(client, world, enrolled):
+    secret = enrolled(world.user("US", "lead"))
+    sign_in(client, "us-lead")
+    client.post(AUTHENTICATE, {"code": totp(secret)})
+    session = client.session
+    for record in session["account_authentication_methods"]:
+        record["at"] -= 3600  # signed in an hour ago
+    session.save()
+
+    response = client.get("/accounts/2fa/totp/deactivate/")
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    page = client.get(response["Location"])
+    assert "<h1>Confirm it is you</h1>" in page.text
+    wrong = client.post(response["Location"], {"password": "not-it"})
+    assert wrong.status_code == 200 and 'role="alert"' in wrong.text
+    assert client.post(response["Location"], {"password": PASSWORD}).status_code == 302
+    assert client.get("/accounts/2fa/totp/deactivate/").status_code == 200
