@@ -202,6 +202,9 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_LOGOUT_ON_GET = False
+# Confirming access before a sensitive change: the password, or a two-factor code. Never a code sent
+# by e-mail: nobody signs in by e-mail here (parties/account_urls.py offers no such page).
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 # The sign-in throttle (django-axes, see parties/lockout.py) counts failures in the database, so a
 # Redis flush or restart resets nothing. An account is locked after AXES_FAILURE_LIMIT failures
 # from anywhere, a client address after SIGNIN_FAILURES_PER_CLIENT failures for any accounts, each

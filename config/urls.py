@@ -13,7 +13,7 @@ urlpatterns = [
     path("", include("provisions.urls")),
     path("", include("parties.urls")),
     path("", include("negotiations.urls")),
-    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("parties.account_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

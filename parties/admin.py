@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 
@@ -101,11 +102,33 @@ class SuperuserOnly:
 
 OWN_APPS = frozenset({"parties", "agreement", "provisions", "negotiations"})
 
+# Models other apps register that stay out of the admin altogether, for superusers too:
+# the agency's OpenID Connect client and its secret come from the settings (OIDC_*), and one
+# added here would be trusted beside it; identity-provider tokens are credentials, and not kept
+# (SOCIALACCOUNT_STORE_TOKENS = False); each authenticator holds a TOTP secret or the seed of
+# the recovery codes (a lost device is reset by `manage.py two_factor_reset`, audited); allauth's
+# e-mail addresses serve nothing here (nobody signs in, confirms or resets a password by e-mail).
+NOT_IN_ADMIN = (
+    "socialaccount.SocialApp",
+    "socialaccount.SocialToken",
+    "mfa.Authenticator",
+    "account.EmailAddress",
+)
+
+
+def keep_out_of_admin(site: admin.AdminSite = admin.site) -> None:
+    """Unregisters NOT_IN_ADMIN. Called once every app's admin is registered
+    (`PartiesConfig.ready`)."""
+    for label in NOT_IN_ADMIN:
+        model = apps.get_model(label)
+        if site.is_registered(model):
+            site.unregister(model)
+
 
 def leave_other_apps_to_superusers(site: admin.AdminSite = admin.site) -> None:
-    """Accounts, groups, e-mail addresses, accounts linked at an identity provider, authenticators:
-    each can hand one person another's access (or superuser status, or permissions), so staff never
-    manage them, whatever permissions they hold; superusers do. Called once every app's admin is
+    """Accounts, groups, accounts linked at an identity provider: each can hand one person
+    another's access (or superuser status, or permissions), so staff never manage them, whatever
+    permissions they hold; superusers do. Called once every app's admin is
     registered (`PartiesConfig.ready`)."""
     for model, model_admin in list(site._registry.items()):
         if model._meta.app_label in OWN_APPS or isinstance(model_admin, SuperuserOnly):

@@ -10,9 +10,10 @@ class PartiesConfig(AppConfig):
             agency,  # noqa: F401  (registers the agency sign-in check)
             history,  # noqa: F401  (connects the history-party stamp)
         )
-        from .admin import leave_other_apps_to_superusers
+        from .admin import keep_out_of_admin, leave_other_apps_to_superusers
 
         # After the admin's own ready(), which registered every app's admin.
+        keep_out_of_admin()
         leave_other_apps_to_superusers()
         from .two_factor import connect_audit
 

@@ -1,7 +1,9 @@
 """How django-allauth signs people in here: no self sign-up; accounts come from the secretariat."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.views import PasswordChangeView as AllauthPasswordChangeView
 from allauth.core import context
+from django.http import Http404
 
 from config.security import client_address
 
@@ -25,3 +27,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request) -> str:
         # allauth's own rates (sign-in posts, two-factor codes) count the same client as axes does.
         return client_address(request) or super().get_client_ip(request)
+
+
+class PasswordChangeView(AllauthPasswordChangeView):
+    """allauth's password change. An account with no password (made by agency sign-in) answers
+    404 instead of being sent to set one: a password of its own would let it sign in without its
+    agency, which may have removed the person meanwhile. The secretariat can give it one."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_usable_password():
+            raise Http404("This account signs in through its agency and has no password here.")
+        return super().dispatch(request, *args, **kwargs)

@@ -290,7 +290,14 @@ def proposing(s: Scene) -> dict:
 
 
 AGREEMENT, PROVISION = pk("agreement"), pk("provision")
+
+
+def agency_provider(s: Scene) -> dict:
+    return {"provider_id": "agency"}  # OIDC_PROVIDER_ID's default
+
+
 TODAY = datetime.date(2026, 11, 27).isoformat()
+
 
 def locked_account() -> dict:
     """An account locked at sign-in: five failures counted for it."""
@@ -463,6 +470,19 @@ MATRIX: dict[str, Route] = {
     ),
     "account_login": Route(reads=EVERYONE),
     "account_logout": Route(page=True, writes={"post": Write(EVERYONE)}),
+    "account_inactive": Route(reads=EVERYONE),  # where a deactivated account's sign-in ends
+    "account_reauthenticate": Route(reads=SIGNED_IN, page=True),
+    # Posting needs the actor's current password: tests/parties/test_account_pages.py.
+    "account_change_password": Route(reads=SIGNED_IN, page=True),
+    # Agency sign-in (OpenID Connect): with no provider configured here, nothing to start or return
+    # to (tests/parties/test_agency_sign_in.py signs in through one); allauth's page for a sign-in
+    # that failed at the provider answers 401 to everyone.
+    "openid_connect_login": Route(
+        agency_provider, reads=frozenset(), writes={"post": Write(frozenset())}
+    ),
+    "openid_connect_callback": Route(agency_provider, reads=frozenset()),
+    "socialaccount_login_cancelled": Route(reads=EVERYONE),
+    "socialaccount_login_error": Route(reads=frozenset()),
     # Two-factor (allauth.mfa): a user's own authenticators only; the actors here have none yet.
     "mfa_index": Route(reads=SIGNED_IN, page=True),
     "mfa_activate_totp": Route(reads=SIGNED_IN, page=True),

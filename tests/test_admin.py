@@ -1,5 +1,8 @@
 """The admin shows every model (with history) and never shows delegation-only material."""
 
+import html
+import re
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -253,3 +256,90 @@ def test_parties_and_minerals_are_added_through_the_services(world, staff_client
     )
     assert added.status_code == 302
     assert Mineral.objects.get(name="Gallium").hs_codes == ["8112.92"]
+
+
+SECRETS = {
+    "client secret": "db-client-secret-5c1e",
+    "settings client secret": "settings-client-secret-93ab",
+    "access token": "idp-access-token-77f0",
+    "refresh token": "idp-refresh-token-0d4e",
+}
+
+
+def _admin_pages_from(client, start: str = "/admin/") -> dict[str, bytes]:
+    """Every admin page a superuser reaches by following links from the index (query strings
+    left off, so each list's filters count once), each answered with its content."""
+    seen, queue = {}, [start]
+    while queue:
+        url = queue.pop()
+        if url in seen or url.startswith(("/admin/logout/", "/admin/jsi18n/")):
+            continue
+        response = client.get(url)
+        assert response.status_code in (200, 302, 403), f"{url}: {response.status_code}"
+        seen[url] = response.content
+        links = re.findall(r'href="(/admin/[^"?#]*)', response.content.decode())
+        queue += [html.unescape(link) for link in links if link not in seen]
+    return seen
+
+
+def test_no_admin_page_shows_a_two_factor_secret_an_idp_token_or_a_client_secret(
+    world, staff_client, settings
+):
+    """Made first, each kind of secret, then every admin page is searched for it as a superuser:
+    the models holding them are not in the admin at all."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+
+    lead = world.user("US", "lead")
+    totp_secret = generate_totp_secret()
+    TOTP.activate(lead, totp_secret)
+    codes = RecoveryCodes.activate(lead)
+    seed = codes.instance.data["seed"]
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "agency",
+                    "name": "Agency",
+                    "client_id": "agency-client",
+                    "secret": SECRETS["settings client secret"],
+                    "settings": {"server_url": "https://login.agency.example"},
+                }
+            ]
+        }
+    }
+    app = SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="other",
+        name="Other",
+        client_id="other-client",
+        secret=SECRETS["client secret"],
+    )
+    account = SocialAccount.objects.create(user=lead, provider="agency", uid="agency-subject-7")
+    SocialToken.objects.create(
+        app=app,
+        account=account,
+        token=SECRETS["access token"],
+        token_secret=SECRETS["refresh token"],
+    )
+
+    for model in (Authenticator, SocialApp, SocialToken):
+        assert not admin.site.is_registered(model), model
+        changelist = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert staff_client.get(changelist).status_code == 404, changelist
+
+    pages = _admin_pages_from(staff_client)
+    assert "/admin/socialaccount/socialaccount/" in pages  # who signs in through an agency stays
+    assert f"/admin/socialaccount/socialaccount/{account.pk}/change/" in pages
+    assert f"/admin/auth/user/{lead.pk}/change/" in pages
+    secrets = {
+        **SECRETS,
+        "TOTP secret": totp_secret,
+        "recovery code seed": seed,
+        **{f"recovery code {code}": code for code in codes.get_unused_codes()},
+    }
+    for url, content in pages.items():
+        for what, secret in secrets.items():
+            assert secret.encode() not in content, f"{url} shows the {what}"
