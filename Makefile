@@ -24,10 +24,8 @@ run: install
 # The suite runs on two workers (this machine's cores); each has its own test database and Redis db.
 TEST_WORKERS ?= 2
 
-# Tests marked serial restart a shared service: they run alone, after the others.
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS) -m "not serial"
-	$(BIN)/pytest -m serial
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

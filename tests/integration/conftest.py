@@ -1,11 +1,18 @@
-"""A real Celery worker process on the real Redis and PostgreSQL, for end-to-end tests."""
+"""End-to-end pieces: a real Celery worker and gunicorn on the real Redis and PostgreSQL, and
+throwaway Redis and PostgreSQL servers of a test's own for the fault tests to stop and restart."""
 
+import contextlib
 import os
+import pwd
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -156,6 +163,134 @@ def own_redis(tmp_path):
         server.wait(timeout=10)
 
 
+def postgresql_bindir() -> Path | None:
+    """The folder of the newest installed PostgreSQL's server programs (initdb, pg_ctl), if any."""
+    candidates = []
+    if shutil.which("pg_config"):
+        answer = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        candidates.append(Path(answer.stdout.strip()))
+    # Debian's pg_config may name only the client programs; the server's are per version.
+    candidates += sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda path: [int(part) for part in re.findall(r"\d+", path.parent.name)],
+        reverse=True,
+    )
+    return next((path for path in candidates if (path / "initdb").exists()), None)
+
+
+@dataclass
+class Cluster:
+    """A PostgreSQL cluster of a test's own, with one migrated database at `url`."""
+
+    bindir: Path
+    folder: Path  # the data, the log and the socket
+    port: int
+    as_owner: list[str]  # the prefix that runs a command as the data's owner
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/negotiations"
+
+    def run(self, program: str, *args: str, timeout: float = 120) -> None:
+        """Run one of PostgreSQL's programs as the data's owner; fail the test with its output
+        and the server's log if it fails."""
+        answer = subprocess.run(
+            [*self.as_owner, str(self.bindir / program), *args],
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if answer.returncode:
+            log = self.folder / "server.log"
+            pytest.fail(
+                f"{program} {' '.join(args)} failed:\n{answer.stdout}{answer.stderr}\n"
+                + (log.read_text(errors="replace") if log.exists() else "")
+            )
+
+    def pg_ctl(self, *args: str) -> None:
+        self.run(
+            "pg_ctl",
+            *("--pgdata", str(self.folder / "data"), "--log", str(self.folder / "server.log")),
+            *("--wait", "--timeout", "60", *args),
+        )
+
+    def restart(self) -> None:
+        """A fast restart: open connections are cut, new ones refused until it is back."""
+        self.pg_ctl("restart", "--mode", "fast")
+
+    def manage(self, *args: str) -> str:
+        """`manage.py <args>` on this cluster's database; its standard output."""
+        answer = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**os.environ, "DEBUG": "1", "DATABASE_URL": self.url, "REDIS_URL": ""},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if answer.returncode:
+            pytest.fail(f"manage.py {' '.join(args)} failed:\n{answer.stderr}")
+        return answer.stdout
+
+
+@pytest.fixture
+def own_postgresql():
+    """A PostgreSQL cluster of this test's own (initdb in a temporary folder, a free port, trust
+    authentication) with a migrated database: restarting or stopping it disturbs nothing else.
+    Stopped and removed afterwards, whatever happens."""
+    bindir = postgresql_bindir()
+    if bindir is None:
+        need_service("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+    as_owner: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: the postgres user runs it
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            need_service("PostgreSQL run by root needs a postgres user")
+        if shutil.which("runuser") is None:
+            need_service("PostgreSQL run by root needs runuser")
+        as_owner = ["runuser", "-u", "postgres", "--"]
+    # Not under tmp_path: its parents are root's alone, the postgres user can't enter them.
+    folder = Path(tempfile.mkdtemp(prefix="own-postgresql-"))
+    if as_owner:
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+    cluster = Cluster(bindir=bindir, folder=folder, port=free_port(), as_owner=as_owner)
+    try:
+        cluster.run(
+            "initdb",
+            *("--pgdata", str(folder / "data"), "--username", "postgres", "--auth", "trust"),
+            *("--encoding", "UTF8", "--locale", "C", "--no-sync"),
+        )
+        # Durability is not under test: without fsync, migrating is quicker.
+        cluster.pg_ctl(
+            "start",
+            "--options",
+            f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+        )
+        cluster.run(
+            "createdb", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "negotiations"
+        )
+        cluster.manage("migrate", "--noinput")
+        yield cluster
+    finally:
+        pid_file = folder / "data" / "postmaster.pid"
+        if pid_file.exists():
+            subprocess.run(
+                [
+                    *as_owner,
+                    str(bindir / "pg_ctl"),
+                    *("--pgdata", str(folder / "data"), "--mode", "immediate", "--wait", "stop"),
+                ],
+                capture_output=True,
+                timeout=60,
+            )
+        if pid_file.exists():  # it did not stop: end the server by its own id
+            with contextlib.suppress(ValueError, OSError):
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGKILL)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def worker_environment(**overrides) -> dict[str, str]:
     """The environment of a process that shares this test's database and media folder."""
     db = connection.settings_dict
@@ -169,8 +304,15 @@ def worker_environment(**overrides) -> dict[str, str]:
 
 
 @pytest.fixture
-def app_server(real_services, tmp_path):
+def app_server(real_services, gunicorn_server):
     """start(**env) → the base URL of gunicorn serving the project on the test database."""
+    return gunicorn_server
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path):
+    """start(**env) → the base URL of gunicorn serving the project in `worker_environment(**env)`:
+    on the test database unless `DATABASE_URL` names another."""
     servers = []
 
     def start(**env) -> str:
