@@ -16,9 +16,11 @@ names an account).
 
 from allauth.account import urls as account_urls
 from allauth.socialaccount import urls as socialaccount_urls
+from allauth.socialaccount.providers.openid_connect import views as openid_connect
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, include, path
 
+from .agency import provider_unreachable_answered
 from .signin import PasswordChangeView
 
 
@@ -50,6 +52,15 @@ urlpatterns = [
             )
         ),
     ),
-    # /accounts/oidc/<provider id>/login/ and its callback; 404 unless OIDC_ISSUER is set.
-    path("", include("allauth.socialaccount.providers.openid_connect.urls")),
+    # The agency's sign-in and its callback (the redirect URI); 404 unless OIDC_ISSUER is set.
+    path(
+        "oidc/<str:provider_id>/login/",
+        provider_unreachable_answered(openid_connect.login),
+        name="openid_connect_login",
+    ),
+    path(
+        "oidc/<str:provider_id>/login/callback/",
+        provider_unreachable_answered(openid_connect.callback),
+        name="openid_connect_callback",
+    ),
 ]

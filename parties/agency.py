@@ -11,8 +11,11 @@ not for the secretariat. Such accounts are not asked for the site's two-factor
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 
+import requests
 from allauth.account.utils import user_username
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -28,6 +31,12 @@ from .audit import audit_record
 from .claims import GroupMapError, NoPlacement, parse_group_map, placement_for
 from .models import AuditEntry, Membership, Party
 from .services import membership_remove, membership_set
+
+logger = logging.getLogger(__name__)
+UNREACHABLE = (
+    "Your agency's sign-in service cannot be reached just now. Try again in a few minutes, or sign "
+    "in with your password if you have one."
+)
 
 # The identity provider's word, carried out with the secretariat's authority by no person: the
 # audit log shows these membership changes with no actor.
@@ -137,6 +146,22 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         raise ImmediateHttpResponse(
             render(request, "socialaccount/agency_refused.html", {"reason": reason}, status=403)
         )
+
+
+def provider_unreachable_answered(view):
+    """allauth's agency sign-in views read the provider's discovery document first, outside their
+    own error handling: while the provider cannot be reached, a 503 page saying so instead of a
+    server error."""
+
+    @functools.wraps(view)
+    def answered(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except requests.RequestException:
+            logger.warning("Agency identity provider unreachable", exc_info=True)
+            return render(request, "503.html", {"message": UNREACHABLE}, status=503)
+
+    return answered
 
 
 @checks.register(checks.Tags.security)

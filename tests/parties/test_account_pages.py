@@ -92,3 +92,24 @@ def test_confirming_access_never_offers_a_code_by_e_mail(client, world):
     page = client.get("/accounts/reauthenticate/")
     assert page.status_code == 200
     assert b"/accounts/reauthenticate/code/" not in page.content
+
+
+def test_an_unreachable_agency_provider_is_a_503_page_not_a_server_error(client, world, settings):
+    """Its discovery document is read first: nothing listens on the issuer's port here."""
+    settings.OIDC_ISSUER = "http://127.0.0.1:9/o"
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "agency",
+                    "name": "Agency",
+                    "client_id": "agency-client",
+                    "secret": "agency-secret",
+                    "settings": {"server_url": settings.OIDC_ISSUER},
+                }
+            ]
+        }
+    }
+    response = client.post("/accounts/oidc/agency/login/")
+    assert response.status_code == 503
+    assert b"sign-in service cannot be reached" in response.content
