@@ -143,9 +143,9 @@ def leave_other_apps_to_superusers(site: admin.AdminSite = admin.site) -> None:
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: entries are written by the application and never changed or removed."""
 
-    list_display = ["at", "kind", "username", "party", "actor", "client_address"]
-    list_filter = ["kind", "party"]
-    search_fields = ["username", "detail"]
+    list_display = ["at", "kind", "username", "party_code", "actor_username", "client_address"]
+    list_filter = ["kind", "party_code"]
+    search_fields = ["username", "actor_username", "detail"]
 
     def has_add_permission(self, request):
         return False

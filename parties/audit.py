@@ -4,7 +4,8 @@
                  request=request, detail=f"Token “{token.name}”")
 
 `party` defaults to the subject's delegation (or the actor's when there is no subject), so a
-delegation's lead finds the entries about its own members.
+delegation's lead finds the entries about its own members. The entry keeps the usernames and the
+party's code as they are now: it reads the same after either is deleted (see `AuditEntry`).
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ def audit_record(
     return AuditEntry.objects.create(
         kind=kind,
         actor=actor,
+        actor_username=actor.get_username() if actor else "",
         subject=subject,
         username=(username or (concerned.get_username() if concerned else ""))[:150],
-        party=party,
+        party_code=party.code if party else "",
         client_address=client_address(request) if request is not None else None,
         detail=detail,
     )

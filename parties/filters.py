@@ -6,6 +6,11 @@ from .models import AuditEntry, Party
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+def party_codes() -> list[tuple[str, str]]:
+    """The parties to filter the log by: today's (an entry keeps its party's code as it was)."""
+    return [(code, code) for code in Party.objects.values_list("code", flat=True)]
+
+
 class AuditEntryFilter(django_filters.FilterSet):
     """The audit log's filters: what happened, to or by which username, which delegation, when.
 
@@ -16,8 +21,8 @@ class AuditEntryFilter(django_filters.FilterSet):
     username = django_filters.CharFilter(
         field_name="username", lookup_expr="icontains", label="Username"
     )
-    party = django_filters.ModelChoiceFilter(
-        queryset=Party.objects.all(), to_field_name="code", label="Party", empty_label="Any party"
+    party = django_filters.ChoiceFilter(
+        field_name="party_code", choices=party_codes, label="Party", empty_label="Any party"
     )
     date_from = django_filters.DateFilter(
         field_name="at", lookup_expr="date__gte", label="From", widget=DATE

@@ -104,30 +104,40 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
-    # Who acted (empty for the system or an anonymous sign-in attempt) and whom it concerns. Users
-    # are kept (PROTECT): an audited account is deactivated, never deleted.
+    # An entry outlives every account and party it names, and never stands in the way of deleting
+    # one: a foreign key with PROTECT would block the deletion (and an archive restore, which
+    # starts from empty tables), SET_NULL or CASCADE would rewrite or drop the entry. So what the
+    # entry says is in its own columns, as it was at the time: the usernames and the party's code
+    # (codes never change once used). `actor` and `subject` remain as bare references to find an
+    # account's entries whatever it is called now: no database constraint, nothing done on delete.
+    # A deleted account leaves its id behind; no later account gets it (ids come from PostgreSQL
+    # sequences and SQLite AUTOINCREMENT, never reused), and nothing shown is read through it.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
-        related_name="audit_entries_as_actor",
+        related_name="+",
+        help_text="Who acted: empty for the system or an anonymous sign-in attempt",
     )
+    actor_username = models.CharField(max_length=150, blank=True, default="")
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
-        related_name="audit_entries_as_subject",
+        related_name="+",
+        help_text="Whose account the entry concerns",
     )
-    # The username as typed or as it was at the time: a failed sign-in may name no account.
+    # The subject's username, or the name typed in a failed sign-in that may name no account.
     username = models.CharField(max_length=150, blank=True, default="")
-    party = models.ForeignKey(
-        Party,
-        on_delete=models.PROTECT,
-        null=True,
+    party_code = models.CharField(
+        max_length=8,
         blank=True,
-        related_name="audit_entries",
+        default="",
+        db_index=True,
         help_text="The delegation the subject belonged to at the time",
     )
     client_address = models.GenericIPAddressField(null=True, blank=True)

@@ -79,8 +79,8 @@ CSV_COLUMNS = {
     "at": "When (UTC)",
     "kind": "Event",
     "username": "Username",
-    "party__code": "Party",
-    "actor__username": "By",
+    "party_code": "Party",
+    "actor_username": "By",
     "client_address": "Client address",
     "detail": "Detail",
 }

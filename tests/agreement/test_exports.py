@@ -85,7 +85,7 @@ def test_export_is_accepted_built_and_downloaded_by_its_recipient(world, api, cl
     assert "Reference prices" in text
     assert job["sha256"] and job["size"] == len(text.encode())
     entry = AuditEntry.objects.get(kind=AuditEntry.Kind.EXPORT_DOWNLOADED)
-    assert (entry.actor, entry.party, entry.client_address) == (user, world.eu, "127.0.0.1")
+    assert (entry.actor, entry.party_code, entry.client_address) == (user, "EU", "127.0.0.1")
     assert entry.detail == f"Export {job['id']}: {download.filename}"
 
     stranger = api(world.user("US", "lead"))

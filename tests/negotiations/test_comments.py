@@ -182,7 +182,7 @@ def test_edits_and_removals_are_audited_without_a_delegation_only_comments_words
     api(world.user("EU", "negotiator")).delete(f"/api/v1/comments/{shared.pk}/")
 
     entries = list(AuditEntry.objects.order_by("id"))
-    assert [(e.kind, e.actor, e.subject, e.party.code) for e in entries] == [
+    assert [(e.kind, e.actor, e.subject, e.party_code) for e in entries] == [
         (AuditEntry.Kind.COMMENT_EDITED, eu_reviewer, eu_reviewer, "EU"),
         (AuditEntry.Kind.COMMENT_DELETED, eu_reviewer, eu_reviewer, "EU"),
         (AuditEntry.Kind.COMMENT_DELETED, shared.author, shared.author, "EU"),

@@ -96,7 +96,7 @@ def test_changed_groups_change_the_role_then_the_delegation(client, world, agenc
     changes = AuditEntry.objects.filter(
         kind=AuditEntry.Kind.MEMBERSHIP_CHANGED, subject=cleo
     ).order_by("id")
-    assert [(entry.party.code, entry.detail) for entry in changes] == [
+    assert [(entry.party_code, entry.detail) for entry in changes] == [
         ("US", "no delegation → US negotiator"),
         ("US", "US negotiator → US lead"),
         ("US", "US lead → EU reviewer"),  # seen by the delegation left...

@@ -108,7 +108,7 @@ def test_revoking_stops_the_key_and_is_audited(world, client):
         user,
         "Token “Old laptop”",
     )
-    assert revoked.party == world.us and revoked.client_address == "198.51.100.7"
+    assert revoked.party_code == "US" and revoked.client_address == "198.51.100.7"
     assert b"Old laptop" in client.get(PAGE).content  # the message says which was revoked
 
 

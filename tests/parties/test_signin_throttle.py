@@ -154,7 +154,7 @@ def test_the_secretariat_unlocks_on_the_locked_accounts_page(eu, client, secreta
     assert sign_in(client, "eu-negotiator", PASSWORD).status_code == 302 and signed_in(client)
     unlock = AuditEntry.objects.get(kind=Kind.UNLOCK)
     assert (unlock.actor, unlock.subject, unlock.username) == (secretariat, eu, "eu-negotiator")
-    assert unlock.party == eu.membership.party
+    assert unlock.party_code == "EU"
     assert unlock.client_address == "127.0.0.1" and "by the secretariat" in unlock.detail
 
 
@@ -218,9 +218,9 @@ def test_sign_ins_failures_lockouts_and_sign_outs_are_audited(eu, client, caplog
         (eu, "eu-negotiator", "203.0.113.5")
     }
     lockout = AuditEntry.objects.get(kind=Kind.LOCKOUT)  # once, not for each refusal
-    assert (lockout.subject, lockout.party, lockout.client_address) == (
+    assert (lockout.subject, lockout.party_code, lockout.client_address) == (
         eu,
-        eu.membership.party,
+        "EU",
         "203.0.113.5",
     )
     assert lockout.detail == "Locked for 15 minutes after 5 failures for this account"
@@ -240,7 +240,7 @@ def test_a_failure_for_a_name_that_is_no_account_is_recorded_with_the_name_typed
     sign_in(client, "No-Such-Person", "x")
     sign_in(client, "x" * 150 + "tail", "x")  # longer than any username: the form refuses it
     entry = AuditEntry.objects.get(kind=Kind.SIGN_IN_FAILED)
-    assert (entry.subject, entry.username, entry.party) == (None, "no-such-person", None)
+    assert (entry.subject, entry.username, entry.party_code) == (None, "no-such-person", "")
 
 
 def test_a_long_name_typed_is_cut_to_the_longest_username(world, client):

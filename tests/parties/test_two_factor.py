@@ -102,7 +102,7 @@ def test_a_lead_signing_in_is_sent_to_enrolment_and_enrols_with_a_code_from_the_
     assert len(re.findall(r"<li><code>\w+</code></li>", codes.text)) == 10
     assert client.get(PAGE).status_code == 200
     entry = AuditEntry.objects.get(kind=AuditEntry.Kind.TWO_FACTOR_ENROLLED)
-    assert (entry.actor, entry.subject, entry.party) == (lead, lead, world.us)
+    assert (entry.actor, entry.subject, entry.party_code) == (lead, lead, "US")
     assert entry.detail == "Authenticator app activated"
 
 
@@ -267,7 +267,7 @@ def test_the_secretariat_resets_a_lost_device_from_the_command_line(
     call_command("two_factor_reset", "us-lead")
     assert not Authenticator.objects.filter(user=lead).exists()
     entry = AuditEntry.objects.get(kind=AuditEntry.Kind.TWO_FACTOR_REMOVED)
-    assert (entry.actor, entry.subject, entry.party) == (None, lead, world.us)
+    assert (entry.actor, entry.subject, entry.party_code) == (None, lead, "US")
     assert entry.detail == (
         "Reset from the command line: Authenticator app, Recovery codes removed"
     )
@@ -288,7 +288,7 @@ def test_only_the_secretariat_resets_someone_elses_two_factor(world, enrolled, s
         two_factor_reset(actor=actor_for(world.user("US", "lead")), user=lead)
     assert two_factor_reset(actor=actor_for(secretariat), user=lead) == 2
     entry = AuditEntry.objects.get(kind=AuditEntry.Kind.TWO_FACTOR_REMOVED)
-    assert (entry.actor, entry.subject, entry.party) == (secretariat, lead, world.eu)
+    assert (entry.actor, entry.subject, entry.party_code) == (secretariat, lead, "EU")
 
 
 def test_an_unknown_role_in_the_setting_fails_the_system_check(settings):
