@@ -211,16 +211,16 @@ ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 # until AXES_COOLOFF_TIME has passed since its last counted failure. The client address honours
 # TRUSTED_PROXY_COUNT. A refusal while locked checks no password: it neither counts nor extends the
 # lock. Unlocks go through parties.lockout.account_unlock (audited), not axes' own admin pages.
-AXES_HANDLER = "parties.signin.SignInAttempts"
+AXES_HANDLER = "parties.lockout.SignInAttempts"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_FAILURE_LIMIT = 5
 SIGNIN_FAILURES_PER_CLIENT = 20
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True  # the account's own failures only (parties.lockout.SignInAttempts)
-AXES_USERNAME_CALLABLE = "parties.signin.signin_username"
+AXES_USERNAME_CALLABLE = "parties.lockout.signin_username"
 AXES_CLIENT_IP_CALLABLE = "config.security.client_address"
-AXES_LOCKOUT_CALLABLE = "parties.signin.lockout_response"
+AXES_LOCKOUT_CALLABLE = "parties.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False
 
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes, pages
