@@ -10,6 +10,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import AllowAny
 
+from .serializers import ID_MAX
+
 ERROR_BODY = OpenApiTypes.OBJECT
 
 BAD_REQUEST = OpenApiResponse(
@@ -33,9 +35,25 @@ STALE_VERSION = OpenApiResponse(
     ERROR_BODY,
     description="The version you sent (If-Match or `version`) is not the current one: nothing was saved",
 )
+UNAVAILABLE = OpenApiResponse(
+    ERROR_BODY,
+    description="The database is briefly unavailable (config/resilience.py): nothing was saved; "
+    "retry after `Retry-After` seconds",
+)
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _resolve_path_parameters(self, variables):
+        """An object's id in a path is a positive `bigint`: any other number is simply not
+        found (404), never a database error."""
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            schema = parameter["schema"]
+            if parameter["name"] == "id" and schema.get("type") == "integer":
+                schema.setdefault("minimum", 1)
+                schema.setdefault("maximum", ID_MAX)
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, answer in self._shared_answers().items():
@@ -51,4 +69,5 @@ class AutoSchema(SpectacularAutoSchema):
             answers["404"] = NOT_FOUND
         if any(p.get("name") == "If-Match" for p in self._get_parameters()):
             answers["409"] = STALE_VERSION
+        answers["503"] = UNAVAILABLE
         return answers

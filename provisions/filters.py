@@ -17,7 +17,10 @@ class ProvisionFilter(django_filters.FilterSet):
     party = django_filters.CharFilter(
         field_name="proposed_by__code", lookup_expr="iexact", label="Proposing party code (e.g. EU)"
     )
-    mineral = django_filters.NumberFilter(field_name="minerals", label="Covered mineral id")
+    # An id that names no mineral (a number of any size) is refused with 400, as for chapter.
+    mineral = django_filters.ModelChoiceFilter(
+        field_name="minerals", queryset=Mineral.objects.all(), label="Covered mineral id"
+    )
 
     class Meta:
         model = Provision

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -176,7 +176,15 @@ class ExportJobViewSet(
     def get_queryset(self):
         return export_list_for(actor_for(self.request.user))
 
-    @extend_schema(request=ExportRequestSerializer, responses={202: ExportJobSerializer})
+    @extend_schema(
+        request=ExportRequestSerializer,
+        responses={
+            202: ExportJobSerializer,
+            503: OpenApiResponse(
+                description="The export service (its queue) is down: no job was made; retry later"
+            ),
+        },
+    )
     def create(self, request, *args, **kwargs):
         serializer = ExportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

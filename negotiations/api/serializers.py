@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agreement.models import Agreement, Chapter
-from config.serializers import ModelSerializer
+from config.serializers import ID_MAX, IntegerField, ModelSerializer
 from parties.access import actor_for
 from parties.models import Party
 from provisions.api.serializers import DiffOpSerializer
@@ -48,7 +48,7 @@ class PositionSerializer(ModelSerializer):
         max_length=NOTE_MAX_LENGTH,
         help_text="Seen by the party's own delegation only; omitted for everyone else.",
     )
-    version = serializers.IntegerField(
+    version = IntegerField(
         write_only=True,
         required=False,
         min_value=1,
@@ -248,7 +248,7 @@ class NotificationSerializer(ModelSerializer):
 
 class NotificationReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=IntegerField(min_value=1, max_value=ID_MAX),
         required=False,
         help_text="Notifications to mark read; all of yours when omitted",
     )
@@ -346,7 +346,7 @@ class ResolutionSerializer(ModelSerializer):
 
 class ResolutionCreateSerializer(serializers.Serializer):
     provision = serializers.PrimaryKeyRelatedField(queryset=Provision.objects.all())
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False,
         min_value=1,
         help_text="The provision's current version, the text you removed brackets from (or "
@@ -362,7 +362,7 @@ class ResolutionCreateSerializer(serializers.Serializer):
 
 
 class ResolutionAnswerRequestSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False,
         min_value=1,
         help_text="The resolution's base_version: the text you answer on (or send If-Match)",
@@ -548,7 +548,7 @@ class ProposalCreateSerializer(serializers.Serializer):
     provision = serializers.PrimaryKeyRelatedField(
         queryset=Provision.objects.all(), required=False, allow_null=True
     )
-    base_version = serializers.IntegerField(
+    base_version = IntegerField(
         required=False,
         allow_null=True,
         min_value=1,
@@ -587,7 +587,7 @@ class ProposalUpdateSerializer(serializers.Serializer):
 
 
 class ProposalIncorporateSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False,
         min_value=1,
         help_text="The provision's current version you saw (or send If-Match); optional",

@@ -7,7 +7,13 @@ from agreement.api.serializers import AgreementCompareSerializer, comparison_dat
 from config.viewsets import CreateReadUpdateViewSet
 from parties.access import actor_for
 from provisions.api.serializers import ConflictSerializer
-from provisions.api.views import IF_MATCH, conflict_response, expected_version, parse_if_match
+from provisions.api.views import (
+    IF_MATCH,
+    IF_MATCH_OPTIONAL,
+    conflict_response,
+    expected_version,
+    parse_if_match,
+)
 from provisions.selectors import agreement_compare, provision_version_get
 
 from .. import services
@@ -127,13 +133,16 @@ POSITION_WRITE_ANSWERS = {
 
 @extend_schema_view(
     create=extend_schema(
-        parameters=[IF_MATCH], responses={201: PositionSerializer, **POSITION_WRITE_ANSWERS}
+        parameters=[IF_MATCH_OPTIONAL],
+        responses={201: PositionSerializer, **POSITION_WRITE_ANSWERS},
     ),
     update=extend_schema(
-        parameters=[IF_MATCH], responses={200: PositionSerializer, **POSITION_WRITE_ANSWERS}
+        parameters=[IF_MATCH_OPTIONAL],
+        responses={200: PositionSerializer, **POSITION_WRITE_ANSWERS},
     ),
     partial_update=extend_schema(
-        parameters=[IF_MATCH], responses={200: PositionSerializer, **POSITION_WRITE_ANSWERS}
+        parameters=[IF_MATCH_OPTIONAL],
+        responses={200: PositionSerializer, **POSITION_WRITE_ANSWERS},
     ),
 )
 class PositionViewSet(CreateReadUpdateViewSet):
@@ -707,7 +716,7 @@ class ProposalViewSet(
 
     @extend_schema(
         request=ProposalIncorporateSerializer,
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH_OPTIONAL],
         responses={
             200: ProposalDetailSerializer,
             400: OpenApiResponse(

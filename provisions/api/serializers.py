@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agreement.models import Mineral
-from config.serializers import ChoiceField, ModelSerializer
+from config.serializers import ChoiceField, IntegerField, ModelSerializer
 from parties.models import Party
 
 from ..models import Provision, Status
@@ -16,7 +16,7 @@ class ProvisionSerializer(ModelSerializer):
     minerals = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Mineral.objects.all(), required=False
     )
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False,
         min_value=1,
         help_text="On update: the version you edited (or send If-Match). Read: the current version.",
@@ -100,7 +100,7 @@ class ProvisionUpdateSerializer(ProvisionSerializer):
 
 class ProvisionStatusSerializer(serializers.Serializer):
     status = ChoiceField(choices=Status.choices)
-    version = serializers.IntegerField(
+    version = IntegerField(
         required=False, min_value=1, help_text="The version you saw (or send If-Match)"
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
@@ -135,10 +135,8 @@ class ProvisionVersionDetailSerializer(ProvisionVersionSerializer):
 
 
 class ProvisionRevertSerializer(serializers.Serializer):
-    to_version = serializers.IntegerField(
-        min_value=1, help_text="The version to make current again"
-    )
-    version = serializers.IntegerField(
+    to_version = IntegerField(min_value=1, help_text="The version to make current again")
+    version = IntegerField(
         required=False, min_value=1, help_text="The current version you saw (or send If-Match)"
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from config.serializers import INTEGER_MAX
 from config.viewsets import CreateReadUpdateViewSet
 from parties.access import actor_for
 
@@ -35,23 +36,52 @@ from .serializers import (
     provision_rows,
 )
 
+# A version number in a path or a query: 1 up to the version column's largest.
+VERSION_NUMBER = {"type": "integer", "minimum": 1, "maximum": INTEGER_MAX}
+
+# Where a write needs the version it was made on: the header, or `version` in the body, one of
+# them required (the header wins when both are sent). OpenAPI cannot say "one of a header and a
+# body field", so the header is not marked required and its description says so.
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
-    description='The version you edited, as returned in ETag (e.g. "3"). Or send `version` in the body.',
+    description='The version you edited, as returned in ETag (e.g. "3"). Required unless the '
+    "body carries `version`: with neither, 400 naming `version`; a stale one, 409.",
 )
+# Where the version is optional (or required only for some values: a position's `agree`).
+IF_MATCH_OPTIONAL = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The version you read, as returned in ETag (e.g. "3"), or `version` in the '
+    "body: see the operation for when it is needed; a stale one, 409.",
+)
+VERSION_ANSWERS = {
+    400: OpenApiResponse(
+        description="Invalid input, named by field: no version (`version`: send If-Match or "
+        "`version`), a malformed or out-of-range If-Match or `version`"
+    ),
+    409: ConflictSerializer,
+}
+
+
+def parse_version(value: str, *, name: str) -> int:
+    """A version number sent as text (a header, a query parameter): 1 to INTEGER_MAX, the range
+    of the version column; anything else is refused with 400 naming where it was sent."""
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(INTEGER_MAX))
+    if digits and 1 <= int(value) <= INTEGER_MAX:
+        return int(value)
+    raise ValidationError({name: f'Expected a version such as "3", got {value[:40]!r}.'})
 
 
 def parse_if_match(value: str | None) -> int | None:
     """Read a version from an If-Match header: "3", W/"3" or 3."""
     if not value:
         return None
-    token = value.strip().removeprefix("W/").strip('"')
-    if not (token.isascii() and token.isdigit()):
-        raise ValidationError({"If-Match": f'Expected a version such as "3", got {value!r}.'})
-    return int(token)
+    return parse_version(value.strip().removeprefix("W/").strip('"'), name="If-Match")
 
 
 def expected_version(request, body_version: int | None) -> int:
@@ -105,8 +135,8 @@ PROVISION_UPDATE_ANSWERS = {
     200: ProvisionSerializer,
     400: OpenApiResponse(
         description="Invalid input, named by field: bracket errors with line and column "
-        "(`bracket_errors`), no version (`version`: send If-Match or `version`), a malformed "
-        "If-Match, agreed or withdrawn text"
+        "(`bracket_errors`), no version (`version`: send If-Match or `version`), a malformed or "
+        "out-of-range If-Match or `version`, agreed or withdrawn text"
     ),
     403: OpenApiResponse(
         description="Not a negotiator of a participating party; or a change the negotiation "
@@ -180,7 +210,7 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
     @extend_schema(
         request=ProvisionStatusSerializer,
         parameters=[IF_MATCH],
-        responses={200: ProvisionSerializer, 409: ConflictSerializer},
+        responses={200: ProvisionSerializer, **VERSION_ANSWERS},
     )
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request, pk=None):
@@ -213,8 +243,18 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
         page = self.paginate_queryset(provision_history(self.get_object()))
         return self.get_paginated_response(ProvisionVersionSerializer(page, many=True).data)
 
-    @extend_schema(responses=ProvisionVersionDetailSerializer)
-    @action(detail=True, methods=["get"], url_path=r"history/(?P<version>\d+)")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "version",
+                VERSION_NUMBER,
+                OpenApiParameter.PATH,
+                description="A version number; one the provision never had is not found (404)",
+            )
+        ],
+        responses=ProvisionVersionDetailSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path=r"history/(?P<version>[0-9]{1,10})")
     def history_version(self, request, pk=None, version=None):
         """One version with its full text."""
         record = provision_version_get(self.get_object(), int(version))
@@ -223,7 +263,7 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
     @extend_schema(
         request=ProvisionRevertSerializer,
         parameters=[IF_MATCH],
-        responses={200: ProvisionSerializer, 409: ConflictSerializer},
+        responses={200: ProvisionSerializer, **VERSION_ANSWERS},
     )
     @action(detail=True, methods=["post"])
     def revert(self, request, pk=None):
@@ -250,9 +290,11 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "from", int, description="Older side (default: the version before `to`)"
+                "from", VERSION_NUMBER, description="Older side (default: the version before `to`)"
             ),
-            OpenApiParameter("to", int, description="Newer side (default: the current version)"),
+            OpenApiParameter(
+                "to", VERSION_NUMBER, description="Newer side (default: the current version)"
+            ),
         ],
         responses=ProvisionDiffSerializer,
     )
@@ -279,8 +321,4 @@ class ProvisionViewSet(CreateReadUpdateViewSet):
 
 def _version_param(request, name: str, *, default: int) -> int:
     value = request.query_params.get(name)
-    if value is None:
-        return default
-    if not (value.isascii() and value.isdigit()):
-        raise ValidationError({name: f"A version number is expected, got {value!r}."})
-    return int(value)
+    return default if value is None else parse_version(value, name=name)
