@@ -97,6 +97,12 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The small negotiation of `world`, for a fixture of wider scope that made the database
+    available itself."""
     agreement = AgreementFactory(title="Plurilateral Agreement on Trade in Critical Minerals")
     us = PartyFactory(code="US", name="United States", lead_agency="USTR")
     eu = PartyFactory(code="EU", name="European Union", lead_agency="DG TRADE")
