@@ -35,6 +35,11 @@ STALE_VERSION = OpenApiResponse(
     ERROR_BODY,
     description="The version you sent (If-Match or `version`) is not the current one: nothing was saved",
 )
+UNSUPPORTED_MEDIA_TYPE = OpenApiResponse(
+    ERROR_BODY,
+    description="A body whose Content-Type is not JSON, a form or multipart, or a part of "
+    "which names no media type",
+)
 UNAVAILABLE = OpenApiResponse(
     ERROR_BODY,
     description="The database is briefly unavailable (config/resilience.py): nothing was saved; "
@@ -69,5 +74,7 @@ class AutoSchema(SpectacularAutoSchema):
             answers["404"] = NOT_FOUND
         if any(p.get("name") == "If-Match" for p in self._get_parameters()):
             answers["409"] = STALE_VERSION
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            answers["415"] = UNSUPPORTED_MEDIA_TYPE
         answers["503"] = UNAVAILABLE
         return answers

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from agreement.models import Agreement, Chapter, Mineral
@@ -225,9 +226,11 @@ def _save_version(
     `minerals`, when given, replace the provision's minerals in the same version.
     """
     # The conditional UPDATE is the lock: a concurrent writer blocks on it and then matches no row.
-    # history is written by the save() below, at the claimed version.
+    # history is written by the save() below, at the claimed version. The next version is counted
+    # from the row, not from the caller's number: a stale number past the column's range is then
+    # a conflict like any other, not a database error.
     claimed = Provision.objects.filter(pk=provision.pk, version=expected_version).update(
-        version=expected_version + 1
+        version=F("version") + 1
     )
     if not claimed:
         raise VersionConflict(

@@ -94,6 +94,24 @@ def provision(make_provision, world):
             "If-Match",
         ),
         ("patch", "/api/v1/provisions/{id}/", {"version": BEYOND_INTEGER}, {}, 400, "version"),
+        # The largest version there can be is stale like any other: the next is counted from
+        # the row, never as the caller's number + 1 (past the column on PostgreSQL).
+        (
+            "patch",
+            "/api/v1/provisions/{id}/",
+            {"heading": "New", "version": INTEGER_MAX},
+            {},
+            409,
+            None,
+        ),
+        (
+            "post",
+            "/api/v1/provisions/{id}/revert/",
+            {"to_version": 1, "version": INTEGER_MAX},
+            {},
+            409,
+            None,
+        ),
         (
             "post",
             "/api/v1/positions/",
