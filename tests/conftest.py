@@ -146,6 +146,11 @@ def _names_parties_other_than(code: str, body: str) -> bool:
 @pytest.fixture
 def make_provision(world):
     """Table a provision through the service, as us-negotiator unless told otherwise."""
+    return provision_maker(world)
+
+
+def provision_maker(world: World):
+    """`make_provision` for a fixture of wider scope that built its world with `build_world`."""
     counter = iter(range(1, 10_000))
 
     def make(body: str = "The Parties shall cooperate.", *, by=None, **fields):

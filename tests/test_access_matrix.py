@@ -8,6 +8,7 @@ Every read is also searched for EU delegation-only material, which no US or outs
 observer may ever see. A route missing from the matrix fails the test.
 """
 
+import copy
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -31,6 +33,7 @@ from parties.access import actor_for
 from parties.admin import SuperuserOnly
 from parties.models import ApiToken, AuditEntry, Membership, Party
 from parties.tokens import api_token_create
+from tests.conftest import build_world, provision_maker
 from tests.factories import MembershipFactory, PartyFactory
 
 MARKER = "EU-DELEGATION-ONLY-4417"
@@ -72,9 +75,26 @@ class Scene:
     users: dict
 
 
+@pytest.fixture(scope="module")
+def module_scene(django_db_setup, django_db_blocker) -> Scene:
+    """The scene, made once for the module in a transaction rolled back after it. Each test runs
+    in a savepoint of that transaction (pytest-django's `db`), so what one test writes, the next
+    never sees."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_scene(build_world())
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def scene(world, make_provision, secretariat) -> Scene:
+def scene(module_scene, db) -> Scene:
+    """The module's scene, in this test's savepoint; its objects are this test's own copies."""
+    return copy.deepcopy(module_scene)
+
+
+def build_scene(world) -> Scene:
     User = get_user_model()
+    make_provision = provision_maker(world)
+    secretariat = User.objects.get(username="secretariat")
     kr = PartyFactory(code="KR", name="Korea")
     MembershipFactory(user=User.objects.create(username="kr-lead"), party=kr, role="lead")
     staff = actor_for(secretariat)
