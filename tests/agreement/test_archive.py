@@ -4,12 +4,15 @@ import gzip
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
 
 from agreement.archive import schema
 from agreement.archive.restore import APP_LABELS, SITE_RECORDS
@@ -52,6 +55,7 @@ from provisions.models import (
 )
 from provisions.selectors import agree_consents
 from provisions.services import provision_update
+from tests.conftest import build_world, provision_maker
 
 User = get_user_model()
 DEMO_TITLE = "Plurilateral Agreement on Trade in Critical Minerals"
@@ -87,6 +91,10 @@ AGREEMENT_DATA = [
 @pytest.fixture
 def demo(settings) -> Agreement:
     settings.DEBUG = True
+    return load_demo()
+
+
+def load_demo() -> Agreement:
     call_command("load_demo", stdout=io.StringIO())
     return Agreement.objects.get(title=DEMO_TITLE)
 
@@ -119,10 +127,15 @@ def person(name: str):
 
 
 @pytest.fixture
-def negotiated(world, make_provision) -> Agreement:
+def negotiated(world) -> Agreement:
+    return negotiate(world)
+
+
+def negotiate(world) -> Agreement:
     """Everything the negotiation rules add, made through the services: proposals in every state
     (one for a new provision), resolutions adopted (one consent given in the room), declined and
     pending, and consents to agree that are current (one given in the room) and stale."""
+    make_provision = provision_maker(world)
     # 2.1: the US's text with the EU's language added by the EU, tabled: six proposals.
     article = make_provision(US_TABLED, number="2.1")
     article = provision_update(
@@ -241,6 +254,40 @@ def negotiated_archive(negotiated, tmp_path) -> Path:
     path = tmp_path / "negotiated.json.gz"
     call_command("archive_agreement", str(negotiated.pk), output=str(path), stdout=io.StringIO())
     return path
+
+
+# Archives made once for the module, each in a transaction rolled back after it, for the tests that
+# only restore a file into an empty database: each test gets its own copy of the file to change.
+
+
+@pytest.fixture(scope="module")
+def module_archives(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("archives")
+    makers = {
+        "demo": load_demo,
+        "negotiated": lambda: negotiate(build_world()),
+    }
+    paths = {}
+    for name, make in makers.items():
+        paths[name] = folder / f"{name}.json.gz"
+        with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+            call_command(
+                "archive_agreement", str(make().pk), output=str(paths[name]), stdout=io.StringIO()
+            )
+            transaction.set_rollback(True)
+    return paths
+
+
+@pytest.fixture
+def demo_archive_copy(module_archives, tmp_path) -> Path:
+    """`demo_archive`'s file, with no demo left in the database."""
+    return Path(shutil.copy(module_archives["demo"], tmp_path))
+
+
+@pytest.fixture
+def negotiated_archive_copy(module_archives, tmp_path) -> Path:
+    """`negotiated_archive`'s file, with nothing negotiated left in the database."""
+    return Path(shutil.copy(module_archives["negotiated"], tmp_path))
 
 
 def empty_the_database() -> None:
@@ -874,12 +921,12 @@ def corrupt_count(path: Path) -> Path:
     ],
 )
 @pytest.mark.django_db(transaction=True)
-def test_a_bad_file_is_refused_and_leaves_nothing_behind(demo_archive, corrupt, message):
-    corrupt(demo_archive)
+def test_a_bad_file_is_refused_and_leaves_nothing_behind(demo_archive_copy, corrupt, message):
+    corrupt(demo_archive_copy)
     empty_the_database()
     with pytest.raises(CommandError, match=message) as refused:
-        restore(demo_archive)
-    assert str(refused.value).startswith(f"{demo_archive}: ")
+        restore(demo_archive_copy)
+    assert str(refused.value).startswith(f"{demo_archive_copy}: ")
     assert not any(agreement_rows().values())
     assert not User.objects.exists()
 
@@ -1000,12 +1047,12 @@ def corrupt_version_2_with_proposals(path: Path) -> Path:
 )
 @pytest.mark.django_db(transaction=True)
 def test_a_bad_negotiation_record_is_refused_and_leaves_nothing_behind(
-    negotiated_archive, corrupt, message
+    negotiated_archive_copy, corrupt, message
 ):
-    corrupt(negotiated_archive)
+    corrupt(negotiated_archive_copy)
     empty_the_database()
     with pytest.raises(CommandError, match=message):
-        restore(negotiated_archive)
+        restore(negotiated_archive_copy)
     assert not any(agreement_rows().values())
     assert not User.objects.exists()
 
