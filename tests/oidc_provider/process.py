@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -32,6 +34,7 @@ class AgencyProvider:
         self.issuer = f"http://127.0.0.1:{self.port}/o"
         self.process: subprocess.Popen | None = None
         self.log = data / "provider.log"
+        self.people_key = secrets.token_urlsafe(24)
 
     def _environment(self) -> dict[str, str]:
         env = {
@@ -43,6 +46,7 @@ class AgencyProvider:
             "DJANGO_SETTINGS_MODULE": "tests.oidc_provider.settings",
             "OIDC_PROVIDER_DATA": str(self.data),
             "OIDC_PROVIDER_ISSUER": self.issuer,
+            "OIDC_PROVIDER_PEOPLE_KEY": self.people_key,
             "PYTHONPATH": str(ROOT),
         }
         return env
@@ -97,10 +101,13 @@ class AgencyProvider:
 
     def person(self, username: str, *, groups: list[str], email: str = "") -> None:
         """Create or update a person of the agency, with exactly these groups."""
-        self.manage(
-            "provider_person", username, "--password", PASSWORD, "--email", email,
-            "--groups", *groups,
-        )  # fmt: skip
+        request = urllib.request.Request(
+            f"{self.issuer.removesuffix('/o')}/people/{username}",
+            data=json.dumps({"password": PASSWORD, "email": email, "groups": groups}).encode(),
+            headers={"Authorization": f"Bearer {self.people_key}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status == 204, answer.status
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

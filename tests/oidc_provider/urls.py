@@ -1,7 +1,10 @@
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
+from .views import person
+
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
+    path("people/<str:username>", person),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
 ]
