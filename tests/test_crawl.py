@@ -1,21 +1,33 @@
 """As a new user would after `make run`: every page reachable from the navigation works, for
 each kind of user, on the demo agreement."""
 
+import io
 import re
 from html import unescape
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 SKIP = ("/static/", "/admin/", "/accounts/logout/", "/parties.css", "/api/")
 LINK = re.compile(r'href="(/[^"#]*)"')
 
 
+@pytest.fixture(scope="module")
+def module_demo(django_db_setup, django_db_blocker):
+    """The demo, loaded once for the module in a transaction rolled back after it; each test runs
+    in a savepoint of it (pytest-django's `db`)."""
+    with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+        call_command("load_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db, settings):
-    settings.DEBUG = True
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def demo(module_demo, db, settings):
+    settings.DEBUG = True  # as `make run` serves it
 
 
 @pytest.mark.parametrize(
