@@ -22,10 +22,12 @@ run: install
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The suite runs on two workers (this machine's cores); each has its own test database and Redis db.
+# Tests are handed out two at a time as workers free up (pytest-xdist hands out large batches by
+# default: one worker was left with the minute of process-starting tests while the other sat idle).
 TEST_WORKERS ?= 2
 
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxschedchunk 2
 
 lint: install
 	$(BIN)/ruff check .
