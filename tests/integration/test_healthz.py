@@ -5,13 +5,15 @@ import shutil
 import subprocess
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.conftest import need_service
 from tests.integration.conftest import free_port, wait_for
 
-# app_server runs two gunicorn processes: enough requests reach both.
+# app_server runs two gunicorn processes; the requests are sent at once, so that while one
+# process is busy answering (its workers' ping waits a second), the other answers too.
 REQUESTS = 8
 
 
@@ -51,7 +53,8 @@ def health(base: str) -> tuple[int, dict | str]:
 
 
 def answers(base: str) -> list[tuple[int, dict | str]]:
-    return [health(base) for _ in range(REQUESTS)]
+    with ThreadPoolExecutor(REQUESTS) as pool:
+        return list(pool.map(lambda _: health(base), range(REQUESTS)))
 
 
 @pytest.fixture
