@@ -22,12 +22,13 @@ run: install
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The suite runs on two workers (this machine's cores); each has its own test database and Redis db.
-# Tests are handed out two at a time as workers free up (pytest-xdist hands out large batches by
-# default: one worker was left with the minute of process-starting tests while the other sat idle).
+# Each worker starts on half the tests and a worker that runs out takes half of what the other has
+# left (--dist worksteal): with xdist's default batches, one worker was left with the minute of
+# process-starting tests near the end while the other sat idle.
 TEST_WORKERS ?= 2
 
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS) --maxschedchunk 2
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: install
 	$(BIN)/ruff check .
