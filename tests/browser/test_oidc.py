@@ -17,7 +17,7 @@ User = get_user_model()
 
 
 @pytest.fixture
-def agency_page(chromium, live_server, agency_sign_in, transactional_db, world, request):
+def agency_page(chromium, live_server, agency_for_live_server, transactional_db, world, request):
     """A fresh browser on the site's sign-in page."""
     context = chromium.new_context(
         viewport={"width": 1280, "height": 900}, base_url=live_server.url

@@ -39,11 +39,13 @@ def settings_from_environment(**variables: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def agency(tmp_path_factory, live_server):
+def agency(tmp_path_factory):
     """The identity provider, running for the whole session, with the application registered as
-    its client: the callbacks of the test client and of the live server (for Chromium)."""
+    its client: the callback of the test client (`agency_for_live_server` adds the live server's).
+    It needs no live server, so the tests through the test client run in a transaction of theirs
+    rolled back after, as other database tests do."""
     provider = AgencyProvider(tmp_path_factory.mktemp("agency-identity-provider"))
-    provider.start(redirect_uris=[f"http://testserver{CALLBACK}", f"{live_server.url}{CALLBACK}"])
+    provider.start(redirect_uris=[f"http://testserver{CALLBACK}"])
     provider.app_settings = settings_from_environment(
         OIDC_ISSUER=provider.issuer,
         OIDC_CLIENT_ID=provider.client_id,
@@ -61,6 +63,13 @@ def agency_sign_in(agency, settings):
     for name, value in agency.app_settings.items():
         setattr(settings, name, value)
     return agency
+
+
+@pytest.fixture
+def agency_for_live_server(agency_sign_in, live_server):
+    """`agency_sign_in`, the provider also sending people back to the live server (for Chromium)."""
+    agency_sign_in.allow_redirect(f"{live_server.url}{CALLBACK}")
+    return agency_sign_in
 
 
 def sign_in_through_agency(

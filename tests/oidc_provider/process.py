@@ -34,7 +34,7 @@ class AgencyProvider:
         self.issuer = f"http://127.0.0.1:{self.port}/o"
         self.process: subprocess.Popen | None = None
         self.log = data / "provider.log"
-        self.people_key = secrets.token_urlsafe(24)
+        self.harness_key = secrets.token_urlsafe(24)
 
     def _environment(self) -> dict[str, str]:
         env = {
@@ -46,7 +46,7 @@ class AgencyProvider:
             "DJANGO_SETTINGS_MODULE": "tests.oidc_provider.settings",
             "OIDC_PROVIDER_DATA": str(self.data),
             "OIDC_PROVIDER_ISSUER": self.issuer,
-            "OIDC_PROVIDER_PEOPLE_KEY": self.people_key,
+            "OIDC_PROVIDER_HARNESS_KEY": self.harness_key,
             "PYTHONPATH": str(ROOT),
         }
         return env
@@ -101,10 +101,19 @@ class AgencyProvider:
 
     def person(self, username: str, *, groups: list[str], email: str = "") -> None:
         """Create or update a person of the agency, with exactly these groups."""
+        self._harness(
+            f"people/{username}", {"password": PASSWORD, "email": email, "groups": groups}
+        )
+
+    def allow_redirect(self, uri: str) -> None:
+        """Allow the application's client to be sent back to `uri` too."""
+        self._harness(f"clients/{self.client_id}/redirect-uris", {"uri": uri})
+
+    def _harness(self, path: str, body: dict) -> None:
         request = urllib.request.Request(
-            f"{self.issuer.removesuffix('/o')}/people/{username}",
-            data=json.dumps({"password": PASSWORD, "email": email, "groups": groups}).encode(),
-            headers={"Authorization": f"Bearer {self.people_key}"},
+            f"{self.issuer.removesuffix('/o')}/{path}",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.harness_key}"},
         )
         with urllib.request.urlopen(request, timeout=30) as answer:
             assert answer.status == 204, answer.status

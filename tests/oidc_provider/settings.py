@@ -25,8 +25,8 @@ def _signing_key() -> str:
 
 
 SECRET_KEY = "test-identity-provider-not-a-secret-0123456789abcdefghijklmnop"
-# The key of tests/oidc_provider/views.py's `person`, which the harness sets people up through.
-PEOPLE_KEY = os.environ.get("OIDC_PROVIDER_PEOPLE_KEY", "")
+# The key of tests/oidc_provider/views.py, which the harness sets people and redirect URIs through.
+HARNESS_KEY = os.environ.get("OIDC_PROVIDER_HARNESS_KEY", "")
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1"]
 INSTALLED_APPS = [
