@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
@@ -73,6 +74,7 @@ class Scene:
     notification: object  # for us-lead
     watch: object  # us-observer's
     users: dict
+    sessions: dict = field(default_factory=dict)  # each signed-in actor's session key
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +83,18 @@ def module_scene(django_db_setup, django_db_blocker) -> Scene:
     in a savepoint of that transaction (pytest-django's `db`), so what one test writes, the next
     never sees."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_scene(build_world())
+        scene = build_scene(build_world())
+        scene.sessions = {actor: session_of(user) for actor, user in scene.users.items()}
+        yield scene
         transaction.set_rollback(True)
+
+
+def session_of(user) -> str:
+    """The key of a session signed in as `user`. Signing in (the signals, the audit log, axes'
+    access log) is not what the matrix tests: each actor signs in once for the module."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 @pytest.fixture
@@ -747,10 +759,11 @@ DENIED = {401, 403, 404}
 
 
 def client_for(scene: Scene, actor: str, *, page: bool = False) -> Client | APIClient:
-    """Pages get form posts (Django's client); the API gets JSON (DRF's)."""
+    """Pages get form posts (Django's client); the API gets JSON (DRF's). Signed in with the
+    actor's session (what a test does to it is rolled back with the rest)."""
     client = Client() if page else APIClient()
     if actor != "anonymous":
-        client.force_login(scene.users[actor])
+        client.cookies[settings.SESSION_COOKIE_NAME] = scene.sessions[actor]
     return client
 
 
