@@ -21,15 +21,20 @@ def start_redis(port: int, folder) -> subprocess.Popen:
     """A Redis server of this test's own on `port` (never the machine's): stopping it disturbs
     nothing else."""
     server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        + ["--appendonly", "no", "--dir", str(folder)],
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no", "--dir", str(folder)),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     wait_for(
-        lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True)
-        .stdout.strip()
-        == b"PONG",
+        lambda: (
+            subprocess.run(
+                ["redis-cli", "-p", str(port), "ping"], capture_output=True
+            ).stdout.strip()
+            == b"PONG"
+        ),
         message="redis to start",
     )
     return server
